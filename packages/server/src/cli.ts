@@ -1,0 +1,49 @@
+#!/usr/bin/env node
+import { Command } from 'commander';
+import { ConfigError, loadConfig } from './config/load-config.js';
+import { startGateway } from './main.js';
+import { startBanner } from './start-banner.js';
+
+const program = new Command()
+  .name('tijori')
+  .description('Tijori payment gateway')
+  .showHelpAfterError();
+
+program
+  .command('serve')
+  .description('Run the gateway: merchant API, docs and health endpoints. Configured by TIJORI_* variables (see README).')
+  .action(async () => {
+    let config;
+    try {
+      config = loadConfig();
+    } catch (err) {
+      if (err instanceof ConfigError) {
+        process.stderr.write(`tijori: ${err.message}\n`);
+        process.exit(78); // EX_CONFIG
+      }
+      throw err;
+    }
+    const gateway = await startGateway(config);
+    process.stdout.write(startBanner(gateway.publicBaseUrl, gateway.sandboxCredentialsFile));
+
+    let stopping = false;
+    const stop = async (signal: string) => {
+      if (stopping) return;
+      stopping = true;
+      gateway.logger.info({ signal }, 'draining in-flight requests, then closing storage');
+      const timer = setTimeout(() => {
+        gateway.logger.error('shutdown grace period over; exiting with requests still open');
+        process.exit(1);
+      }, config.shutdownGraceMs);
+      timer.unref();
+      await gateway.close();
+      process.exit(0);
+    };
+    process.on('SIGTERM', () => void stop('SIGTERM'));
+    process.on('SIGINT', () => void stop('SIGINT'));
+  });
+
+program.parseAsync().catch((err: unknown) => {
+  process.stderr.write(`tijori: ${err instanceof Error ? err.message : String(err)}\n`);
+  process.exit(1);
+});

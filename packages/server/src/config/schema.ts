@@ -1,0 +1,37 @@
+import type { Secret } from '../lib/secret.js';
+
+/**
+ * The one configuration schema. Units are in the names. Each key is set, in
+ * rising precedence, by its default, the JSON file named by TIJORI_CONFIG_FILE,
+ * then the environment (TIJORI_ + the key in UPPER_SNAKE, or the conventional
+ * name in `env` where one exists).
+ */
+export const CONFIG_SCHEMA = {
+  type: 'object',
+  additionalProperties: false,
+  properties: {
+    port: { type: 'integer', minimum: 0, maximum: 65535, default: 8080, env: 'PORT', description: 'TCP port to listen on.' },
+    host: { type: 'string', minLength: 1, default: '127.0.0.1', env: 'HOST', description: 'Interface to bind.' },
+    dataDir: { type: 'string', minLength: 1, default: './.tijori', description: 'Embedded database, generated keys and sandbox credentials.' },
+    databaseUrl: { type: 'string', pattern: '^postgres(ql)?://', env: 'DATABASE_URL', description: 'PostgreSQL URL; unset means the embedded PGlite database in dataDir.' },
+    databasePoolMax: { type: 'integer', minimum: 1, maximum: 200, default: 10, description: 'PostgreSQL connections per process.' },
+    masterKey: { type: 'string', pattern: '^[A-Za-z0-9+/]{43}=$', description: 'Base64 of 32 bytes: encrypts secrets at rest. Required with databaseUrl unless masterKeyFile is set.' },
+    masterKeyFile: { type: 'string', minLength: 1, description: 'File holding the base64 master key (mode 0600).' },
+    publicBaseUrl: { type: 'string', pattern: '^https?://[^/]+$', description: 'Origin merchants and customers reach this server at (payment links). Default http://host:port.' },
+    logLevel: { type: 'string', enum: ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], default: 'info', description: 'Log level.' },
+    signatureToleranceSeconds: { type: 'integer', minimum: 1, maximum: 3600, default: 300, description: 'Allowed clock difference for X-TIMESTAMP, each way.' },
+    bodyLimitBytes: { type: 'integer', minimum: 1024, maximum: 10485760, default: 65536, description: 'Largest accepted request body.' },
+    keyCacheTtlMs: { type: 'integer', minimum: 0, maximum: 300000, default: 5000, description: 'How long a process trusts its cached copy of an API key (bounds how late a revocation takes effect).' },
+    replayMaxEntries: { type: 'integer', minimum: 1000, default: 5000000, description: 'Signatures the in-process replay store remembers; beyond it new requests are refused (503) rather than risk a replay.' },
+    shutdownGraceMs: { type: 'integer', minimum: 0, maximum: 600000, default: 10000, description: 'How long SIGTERM waits for in-flight requests.' },
+  },
+} as const;
+
+type Props = typeof CONFIG_SCHEMA.properties;
+type ValueOf<P> = P extends { type: 'integer' } ? number : P extends { enum: readonly (infer E)[] } ? E : string;
+type WithDefault = { [K in keyof Props]: Props[K] extends { default: unknown } ? K : never }[keyof Props];
+
+type Plain = { [K in WithDefault]: ValueOf<Props[K]> } & { [K in Exclude<keyof Props, WithDefault>]?: ValueOf<Props[K]> };
+
+/** The validated settings. The master key is wrapped so that logging the config cannot leak it. */
+export type Config = Readonly<Omit<Plain, 'masterKey'> & { masterKey?: Secret<string> }>;

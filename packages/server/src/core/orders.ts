@@ -1,0 +1,124 @@
+import type { Clock } from '../lib/clock.js';
+import { ID_PREFIX, type Mode, newId } from '../lib/ids.js';
+import { type Currency, findCurrency, parseAmount } from '../lib/money.js';
+import type { Queryable } from '../store/db.js';
+import { findOrderByRef, insertOrderIfAbsent, type OrderRow } from '../store/queries/orders.js';
+import type { Keyring } from './keyring.js';
+
+export interface CreateOrderInput {
+  order_id: string | number;
+  order_amount: string | number;
+  order_currency: string;
+  order_note?: string;
+  service_type: 'DIGITAL' | 'PHYSICAL_GOODS';
+  customer: { name: string; email: string; phone: string };
+  return_url?: string;
+}
+
+export interface Caller {
+  merchantId: string;
+  mode: Mode;
+}
+
+export interface FieldProblem {
+  field: string;
+  message: string;
+}
+
+export interface Order extends OrderRow {
+  currencyInfo: Currency;
+}
+
+export type CreateOrderResult =
+  | { ok: true; order: Order }
+  | { ok: false; code: 'validation_failed'; problems: FieldProblem[] }
+  | { ok: false; code: 'duplicate_order_id'; existing: Order };
+
+/** The AAD that binds a customer ciphertext to its own order row. */
+export function customerContext(orderId: string): string {
+  return `orders.customer_enc:${orderId}`;
+}
+
+function withCurrency(row: OrderRow): Order {
+  // Stored currencies were validated on the way in; an unknown one would be a corrupted row.
+  const currencyInfo = findCurrency(row.currency);
+  if (!currencyInfo) throw new Error(`order ${row.id} has unknown currency ${row.currency}`);
+  return { ...row, currencyInfo };
+}
+
+/** Checks what a JSON schema cannot: currency tables, minor digits, URL rules that depend on the mode. */
+function validateSemantics(input: CreateOrderInput, mode: Mode): { problems: FieldProblem[]; currency?: Currency; minor?: number } {
+  const problems: FieldProblem[] = [];
+  const currency = findCurrency(input.order_currency);
+  let minor: number | undefined;
+  if (!currency) {
+    problems.push({ field: 'order_currency', message: 'must be an ISO 4217 currency code such as "INR"' });
+  } else {
+    const amount = parseAmount(input.order_amount, currency);
+    if (amount.ok) minor = amount.minor;
+    else problems.push({ field: 'order_amount', message: amount.reason });
+  }
+  if (input.return_url !== undefined) {
+    let url: URL | undefined;
+    try {
+      url = new URL(input.return_url);
+    } catch {
+      url = undefined;
+    }
+    if (!url || (url.protocol !== 'https:' && url.protocol !== 'http:')) {
+      problems.push({ field: 'return_url', message: 'must be an absolute http(s) URL' });
+    } else if (mode === 'live' && url.protocol !== 'https:') {
+      problems.push({ field: 'return_url', message: 'must use https for live orders' });
+    } else if (url.username || url.password) {
+      problems.push({ field: 'return_url', message: 'must not carry credentials' });
+    }
+  }
+  return currency && minor !== undefined ? { problems, currency, minor } : { problems };
+}
+
+/**
+ * Creates an order in one statement. The reply is sent only after this
+ * resolves, i.e. after the row is committed.
+ */
+export async function createOrder(
+  db: Queryable,
+  keyring: Keyring,
+  clock: Clock,
+  caller: Caller,
+  input: CreateOrderInput,
+): Promise<CreateOrderResult> {
+  const { problems, currency, minor } = validateSemantics(input, caller.mode);
+  if (problems.length > 0 || !currency || minor === undefined) return { ok: false, code: 'validation_failed', problems };
+
+  const id = newId(ID_PREFIX.order);
+  const now = new Date(clock.nowMs());
+  const orderRef = String(input.order_id);
+  const row: OrderRow = {
+    id,
+    merchantId: caller.merchantId,
+    mode: caller.mode,
+    orderRef,
+    orderRefNumeric: typeof input.order_id === 'number',
+    amountMinor: minor,
+    currency: currency.code,
+    note: input.order_note ?? null,
+    serviceType: input.service_type,
+    // Contact details are customer PII: only their ciphertext reaches the database.
+    customerEnc: keyring.fields.encrypt(JSON.stringify(input.customer), customerContext(id)),
+    returnUrl: input.return_url ?? null,
+    status: 'UN_PAID',
+    createdAt: now,
+    updatedAt: now,
+  };
+  if (await insertOrderIfAbsent(db, row)) return { ok: true, order: { ...row, currencyInfo: currency } };
+  const existing = await findOrderByRef(db, caller.merchantId, caller.mode, orderRef);
+  // Vanishing between the two statements would need a delete we never issue.
+  if (!existing) throw new Error('duplicate order disappeared');
+  return { ok: false, code: 'duplicate_order_id', existing: withCurrency(existing) };
+}
+
+/** Only the caller's own orders in the caller's own mode are visible. */
+export async function findOrder(db: Queryable, caller: Caller, orderId: string | number): Promise<Order | undefined> {
+  const row = await findOrderByRef(db, caller.merchantId, caller.mode, String(orderId));
+  return row && withCurrency(row);
+}

@@ -1,0 +1,39 @@
+/**
+ * The catalogue of stable error codes. A code is never renamed or reused:
+ * integrators branch on `error_code`, so changing one is a breaking change.
+ * Every code here is documented in docs/errors.md (a test keeps the two equal).
+ */
+export const ERRORS = {
+  // 401: who is calling, and is this exact request fresh and untampered?
+  missing_auth_header: { status: 401, message: 'A required authentication header is missing.' },
+  unknown_api_key: { status: 401, message: 'The API key is not recognised.' },
+  revoked_api_key: { status: 401, message: 'The API key has been revoked.' },
+  merchant_suspended: { status: 401, message: 'The merchant account is suspended.' },
+  malformed_timestamp: { status: 401, message: 'X-TIMESTAMP must be a UNIX time in decimal seconds.' },
+  timestamp_in_milliseconds: { status: 401, message: 'X-TIMESTAMP was sent in milliseconds; send seconds.' },
+  timestamp_outside_window: { status: 401, message: 'X-TIMESTAMP is too far from the server time.' },
+  unsupported_signature_version: { status: 401, message: 'X-SIGNATURE-VERSION must be 1 or 2.' },
+  signature_scheme_not_allowed: { status: 401, message: 'This API key does not accept that signature scheme.' },
+  malformed_signature: { status: 401, message: 'X-SIGNATURE must be 64 hexadecimal characters (HMAC-SHA256).' },
+  invalid_signature: { status: 401, message: 'The signature does not match the request.' },
+  replayed_request: { status: 401, message: 'This signature has already been used; sign each request afresh.' },
+
+  // 4xx: the request itself
+  not_acceptable: { status: 406, message: 'This API only replies with application/json.' },
+  unsupported_media_type: { status: 415, message: 'Content-Type must be application/json.' },
+  payload_too_large: { status: 413, message: 'The request body is larger than the limit.' },
+  invalid_json: { status: 400, message: 'The request body is not valid JSON.' },
+  validation_failed: { status: 400, message: 'The request body is not valid.' },
+  bad_request: { status: 400, message: 'The request could not be understood.' },
+  duplicate_order_id: { status: 409, message: 'An order with this order_id already exists.' },
+  order_not_found: { status: 404, message: 'No order with this order_id exists for this API key.' },
+  route_not_found: { status: 404, message: 'No such endpoint.' },
+
+  // 5xx: ours, never the caller's fault
+  internal_error: { status: 500, message: 'Something went wrong on our side. Quote the request_id to support.' },
+  service_unavailable: { status: 503, message: 'The service is temporarily unavailable; retry with a fresh signature.' },
+} as const satisfies Record<string, { status: number; message: string }>;
+
+export type ErrorCode = keyof typeof ERRORS;
+
+export const ERROR_CODES = Object.keys(ERRORS) as ErrorCode[];

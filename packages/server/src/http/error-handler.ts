@@ -1,0 +1,75 @@
+import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { ApiError } from '../errors/api-error.js';
+import { failureEnvelope } from '../errors/envelope.js';
+import type { FieldProblem } from '../core/orders.js';
+import { ReplayStoreUnavailable } from '../replay/replay-store.js';
+
+interface AjvError {
+  instancePath: string;
+  keyword: string;
+  params: Record<string, unknown>;
+  message?: string;
+}
+
+/** Turns schema errors into one readable problem per field, e.g. `customer.email: must match format "email"`. */
+export function fieldProblems(errors: readonly AjvError[]): FieldProblem[] {
+  const seen = new Map<string, string>();
+  for (const e of errors) {
+    const base = e.instancePath.slice(1).replaceAll('/', '.');
+    const join = (child: unknown) => (base ? `${base}.${String(child)}` : String(child));
+    let field = base || '(body)';
+    let message = e.message ?? 'is invalid';
+    if (e.keyword === 'required') {
+      field = join(e.params.missingProperty);
+      message = 'is required';
+    } else if (e.keyword === 'additionalProperties') {
+      field = join(e.params.additionalProperty);
+      message = 'is not a recognised field';
+    } else if (e.keyword === 'enum') {
+      message = `must be one of ${(e.params.allowedValues as unknown[]).map((v) => JSON.stringify(v)).join(', ')}`;
+    }
+    if (!seen.has(field)) seen.set(field, message);
+  }
+  return [...seen].map(([field, message]) => ({ field, message }));
+}
+
+export function sendError(reply: FastifyReply, error: ApiError): FastifyReply {
+  return reply.code(error.status).send(failureEnvelope(error.status, error.code, error.message, reply.request.id, error.details));
+}
+
+function fromFastify(error: FastifyError, bodyLimitBytes: number): ApiError | undefined {
+  if (error.validation) {
+    const problems = fieldProblems(error.validation as AjvError[]);
+    return new ApiError('validation_failed', `Invalid fields: ${problems.map((p) => p.field).join(', ')}.`, { errors: problems });
+  }
+  switch (error.code) {
+    case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
+      return new ApiError('unsupported_media_type');
+    case 'FST_ERR_CTP_BODY_TOO_LARGE':
+      return new ApiError('payload_too_large', `The request body is larger than ${bodyLimitBytes} bytes.`, { limit_bytes: bodyLimitBytes });
+    default:
+      return error.statusCode !== undefined && error.statusCode >= 400 && error.statusCode < 500 ? new ApiError('bad_request') : undefined;
+  }
+}
+
+/**
+ * Every failure leaves as the same envelope with a stable code. Internal
+ * detail goes to the log with the request id, never into the reply.
+ */
+export function registerErrorHandling(app: FastifyInstance, bodyLimitBytes: number): void {
+  app.setErrorHandler(function handleError(error: FastifyError, request: FastifyRequest, reply: FastifyReply) {
+    if (error instanceof ApiError) return sendError(reply, error);
+    if (error instanceof ReplayStoreUnavailable) {
+      request.log.error({ err: error }, 'replay store unavailable: refusing requests rather than risking replays');
+      return sendError(reply, new ApiError('service_unavailable'));
+    }
+    const mapped = fromFastify(error, bodyLimitBytes);
+    if (mapped) return sendError(reply, mapped);
+    request.log.error({ err: error }, 'unhandled error');
+    return sendError(reply, new ApiError('internal_error'));
+  });
+
+  app.setNotFoundHandler(function handleNotFound(request, reply) {
+    return sendError(reply, new ApiError('route_not_found', `No endpoint ${request.method} ${(request.url.split('?')[0] ?? '').slice(0, 200)}.`));
+  });
+}

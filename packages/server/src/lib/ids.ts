@@ -1,0 +1,34 @@
+import { randomBytes, randomUUID } from 'node:crypto';
+
+/** Every id we mint carries a prefix from this one table, so a stray id in a log says what it is. */
+export const ID_PREFIX = {
+  merchant: 'mer_',
+  apiKeyRecord: 'key_',
+  order: 'ord_',
+  request: 'req_',
+  testApiKey: 'pk_test_',
+  liveApiKey: 'pk_live_',
+  testSecretKey: 'sk_test_',
+  liveSecretKey: 'sk_live_',
+} as const;
+
+export type Mode = 'test' | 'live';
+
+/** 96 random bits: unguessable and collision-free at any volume we will see. */
+export function newId(prefix: (typeof ID_PREFIX)[keyof typeof ID_PREFIX]): string {
+  return prefix + randomBytes(12).toString('hex');
+}
+
+export function newRequestId(): string {
+  // randomUUID draws from a cached entropy pool: cheaper than randomBytes on the hot path.
+  return ID_PREFIX.request + randomUUID().replaceAll('-', '');
+}
+
+export function newApiKey(mode: Mode): string {
+  return (mode === 'live' ? ID_PREFIX.liveApiKey : ID_PREFIX.testApiKey) + randomBytes(12).toString('hex');
+}
+
+/** 256 bits of entropy, base64url so it survives shells, JSON and headers unescaped. */
+export function newSecretKey(mode: Mode): string {
+  return (mode === 'live' ? ID_PREFIX.liveSecretKey : ID_PREFIX.testSecretKey) + randomBytes(32).toString('base64url');
+}

@@ -1,0 +1,119 @@
+import { chmod, mkdir, rename, writeFile } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
+import type { FastifyInstance } from 'fastify';
+import type { Logger } from 'pino';
+import type { Config } from './config/schema.js';
+import { ApiKeyResolver } from './core/api-key-resolver.js';
+import { Keyring } from './core/keyring.js';
+import { loadMasterKey } from './core/master-key.js';
+import { ensureSandboxMerchant, type IssuedCredentials } from './core/merchants.js';
+import { buildApp } from './http/app.js';
+import { type Clock, systemClock } from './lib/clock.js';
+import { createLogger } from './lib/logger.js';
+import { MemoryReplayStore } from './replay/memory-replay-store.js';
+import type { Db } from './store/db.js';
+import { migrate } from './store/migrate.js';
+import { openPgliteDb } from './store/pglite-db.js';
+import { openPostgresDb } from './store/postgres-db.js';
+
+export interface Gateway {
+  app: FastifyInstance;
+  db: Db;
+  keyring: Keyring;
+  logger: Logger;
+  publicBaseUrl: string;
+  /** Set on the first start against an empty store. */
+  sandboxCredentialsFile: string | undefined;
+  close(): Promise<void>;
+}
+
+export interface StartOptions {
+  clock?: Clock;
+  logger?: Logger;
+  /** Tests hand in a database (e.g. a schema of their own); otherwise config decides. */
+  db?: Db;
+  /** Tests use app.inject() and skip the socket. */
+  listen?: boolean;
+}
+
+/**
+ * The one composition root: configuration, then storage, then keys, then
+ * HTTP. Only here are implementations chosen (PGlite or PostgreSQL, the
+ * in-process replay store).
+ */
+export async function startGateway(config: Config, options: StartOptions = {}): Promise<Gateway> {
+  const clock = options.clock ?? systemClock;
+  const logger = options.logger ?? createLogger(config.logLevel);
+  const dataDir = resolve(config.dataDir);
+  const embedded = config.databaseUrl === undefined;
+  await mkdir(dataDir, { recursive: true, mode: 0o700 });
+
+  const masterKey = await loadMasterKey({
+    masterKey: config.masterKey,
+    masterKeyFile: config.masterKeyFile,
+    generateInDataDir: embedded ? dataDir : undefined,
+  });
+  if (masterKey.origin === 'generated' || masterKey.origin === 'data-dir') {
+    logger.warn(
+      { file: join(dataDir, 'master.key') },
+      'using a master key kept beside the embedded database: fine on a laptop; production must supply TIJORI_MASTER_KEY or TIJORI_MASTER_KEY_FILE from a separate secret store',
+    );
+  }
+
+  const db =
+    options.db ??
+    (embedded
+      ? await openPgliteDb(join(dataDir, 'pgdata'))
+      : await openPostgresDb({ url: config.databaseUrl as string, poolMax: config.databasePoolMax }));
+  try {
+    const applied = await migrate(db);
+    if (applied.length > 0) logger.info({ migrations: applied }, 'applied migrations');
+    const keyring = new Keyring(masterKey.key);
+    await keyring.assertMatches(db);
+
+    const publicBaseUrl = config.publicBaseUrl ?? `http://${config.host.includes(':') ? `[${config.host}]` : config.host}:${config.port}`;
+    const sandbox = await ensureSandboxMerchant(db, keyring, clock);
+    const sandboxCredentialsFile = sandbox ? await writeSandboxCredentials(dataDir, sandbox, publicBaseUrl) : undefined;
+
+    const app = await buildApp({
+      db,
+      keyring,
+      resolver: new ApiKeyResolver(db, keyring, { ttlMs: config.keyCacheTtlMs }),
+      replay: new MemoryReplayStore({ maxLifetimeSeconds: 2 * config.signatureToleranceSeconds, maxEntries: config.replayMaxEntries }),
+      clock,
+      logger,
+      publicBaseUrl,
+      bodyLimitBytes: config.bodyLimitBytes,
+      signatureToleranceSeconds: config.signatureToleranceSeconds,
+    });
+    if (options.listen !== false) await app.listen({ port: config.port, host: config.host });
+    else await app.ready();
+
+    return {
+      app,
+      db,
+      keyring,
+      logger,
+      publicBaseUrl,
+      sandboxCredentialsFile,
+      async close() {
+        await app.close();
+        if (!options.db) await db.close();
+      },
+    };
+  } catch (err) {
+    if (!options.db) await db.close().catch(() => {});
+    throw err;
+  }
+}
+
+/** The newcomer's credentials, readable by the owner only; the secret is never logged. */
+async function writeSandboxCredentials(dataDir: string, creds: IssuedCredentials, baseUrl: string): Promise<string> {
+  const file = join(dataDir, 'sandbox-credentials.json');
+  const tmp = `${file}.${process.pid}.tmp`;
+  const body = { merchant_id: creds.merchantId, api_key: creds.apiKey, secret_key: creds.secretKey.reveal(), base_url: baseUrl };
+  await writeFile(tmp, JSON.stringify(body, null, 2) + '\n', { mode: 0o600 });
+  await chmod(tmp, 0o600);
+  await rename(tmp, file);
+  return file;
+}

@@ -1,0 +1,18 @@
+/**
+ * Remembers which signatures have been accepted so that a captured request
+ * cannot be executed twice. `claim` is atomic check-and-set: exactly one of
+ * several concurrent claims of the same key returns true. An entry need only
+ * live until `expiresAtSeconds` (the signed timestamp plus the tolerance):
+ * after that the timestamp check refuses the request anyway.
+ *
+ * In-process by default; a Redis implementation (SET NX EXAT) plugs in here
+ * when several processes share the traffic.
+ */
+export interface ReplayStore {
+  claim(key: string, expiresAtSeconds: number, nowSeconds: number): boolean | Promise<boolean>;
+}
+
+/** Thrown when the store cannot vouch for a request (full, unreachable): the caller refuses with 503, never accepts. */
+export class ReplayStoreUnavailable extends Error {
+  override name = 'ReplayStoreUnavailable';
+}

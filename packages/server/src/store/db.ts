@@ -1,0 +1,18 @@
+/**
+ * The narrow seam between Tijori and its database. Two adapters implement it
+ * (PGlite embedded, PostgreSQL over the network); every query in
+ * store/queries runs unchanged on both. SQL lives only under store/.
+ */
+export interface Queryable {
+  /** One parameterised statement ($1, $2, ...), one round trip. */
+  query<Row = Record<string, unknown>>(text: string, params?: readonly unknown[]): Promise<Row[]>;
+}
+
+export interface Db extends Queryable {
+  readonly kind: 'pglite' | 'postgres';
+  /** Runs `fn` in one transaction: all of it commits, or none. */
+  transaction<T>(fn: (tx: Queryable) => Promise<T>): Promise<T>;
+  /** Runs a script of several statements without parameters (migrations). */
+  exec(script: string): Promise<void>;
+  close(): Promise<void>;
+}
