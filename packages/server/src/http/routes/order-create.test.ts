@@ -34,9 +34,10 @@ for (const backend of BACKENDS) {
       assert.equal(data.order_status, 'UN_PAID');
       assert.equal(data.mode, 'sandbox');
       assert.ok(data.payment_link.startsWith(`${BASE_URL}/checkout/${data.gateway_order_id}/`));
-      assert.equal(data.created_at, '2026-11-23T12:00:00.000Z');
+      assert.equal(data.created_at, new Date(gw.clock.nowMs()).toISOString(), 'timestamps come from the injected clock');
       assert.match(res.headers['x-request-id'] as string, /^req_/);
-      assert.equal(await gw.orderCount(), 1 + (await countBefore(gw, data.gateway_order_id)));
+      const stored = await gw.gateway.db.query('SELECT id FROM orders WHERE id = $1', [data.gateway_order_id]);
+      assert.equal(stored.length, 1, 'the order is committed before the reply');
     });
 
     it('accepts v1 signed over the canonical form while the body is formatted differently', async () => {
@@ -164,9 +165,4 @@ for (const backend of BACKENDS) {
       }
     });
   });
-}
-
-async function countBefore(gw: TestGateway, createdId: string): Promise<number> {
-  const rows = await gw.gateway.db.query<{ n: string | number }>('SELECT count(*) AS n FROM orders WHERE id <> $1', [createdId]);
-  return Number(rows[0]?.n ?? 0);
 }

@@ -1,0 +1,63 @@
+// What the load generator sends: autocannon request definitions whose
+// setupRequest builds every request afresh (own order id, own timestamp, own
+// signature over the exact bytes sent).
+import { signV1, unixSeconds } from './sign-v1.mjs'
+
+const CREATE_PATH = '/api/v3/pg/order/create'
+const STATUS_PATH = '/api/v3/pg/order/status'
+
+function createBody (orderId) {
+  return `{"order_id":"${orderId}","order_amount":"105.00","order_currency":"INR","order_note":"bench","service_type":"DIGITAL","customer":{"name":"Ajay","email":"a@example.com","phone":"9816512345"},"return_url":"https://merchant.example/return"}`
+}
+
+function signedRequest (request, credentials, path, body) {
+  const timestamp = unixSeconds()
+  request.method = 'POST'
+  request.path = path
+  request.body = body
+  request.headers = {
+    'content-type': 'application/json',
+    accept: 'application/json',
+    'x-api-key': credentials.api_key,
+    'x-timestamp': timestamp,
+    'x-signature': signV1(credentials.secret_key, body, timestamp)
+  }
+  return request
+}
+
+// Order ids `${idPrefix}${n}`, n counting up across every autocannon run of
+// this process, so warm-up, pre-creation and timed run never reuse one.
+// With pipelining 1 a connection has one request in flight, so the id kept in
+// its context is the one the next response answers; onResponse reads it there.
+export function createOrders ({ credentials, idPrefix, onResponse }) {
+  let next = 0
+  return [{
+    setupRequest: function setupCreateOrder (request, context) {
+      const orderId = `${idPrefix}${next++}`
+      context.orderId = orderId
+      return signedRequest(request, credentials, CREATE_PATH, createBody(orderId))
+    },
+    onResponse: function onCreateResponse (status, body, context) {
+      onResponse(status, body, context.orderId)
+    }
+  }]
+}
+
+// Round-robin over orders that exist. The server refuses a signature it has
+// already accepted (replay protection), and the same order asked twice in the
+// same second is the same signature, so the list must be longer than one
+// second of requests; run.mjs checks that afterwards.
+export function orderStatus ({ credentials, orderIds, onResponse }) {
+  let next = 0
+  return [{
+    setupRequest: function setupOrderStatus (request, context) {
+      const orderId = orderIds[next]
+      next = (next + 1) % orderIds.length
+      context.orderId = orderId
+      return signedRequest(request, credentials, STATUS_PATH, `{"order_id":"${orderId}"}`)
+    },
+    onResponse: function onStatusResponse (status, body, context) {
+      onResponse(status, body, context.orderId)
+    }
+  }]
+}

@@ -1,0 +1,183 @@
+// npm run bench: starts each system under test as a child process, drives it
+// from a separate load-generator process, prints one table and writes
+// bench/results/latest.json. Exits non-zero if any case answered anything but
+// 2xx or had a socket error, so a "fast" run that was really failing never passes.
+import { randomBytes } from 'node:crypto'
+import { mkdirSync, rmSync, writeFileSync } from 'node:fs'
+import { dirname, join, relative, resolve } from 'node:path'
+import { fileURLToPath } from 'node:url'
+import { readArgs } from './lib/args.mjs'
+import { CASES } from './lib/cases.mjs'
+import { forkProcess, installExitHandlers, liveCount, stopAll, stopProcess } from './lib/children.mjs'
+import { describeMachine, sampleBusyCpu } from './lib/machine.mjs'
+import { formatMachine, formatTable, judgeTargets } from './lib/report.mjs'
+import { startCeiling, startGateway, startReference } from './lib/servers.mjs'
+
+const benchDir = dirname(fileURLToPath(import.meta.url))
+const repoRoot = resolve(benchDir, '..')
+const resultsDir = join(benchDir, 'results')
+const logsDir = join(resultsDir, 'logs')
+// Above this share of the machine busy while the bench is idle, the numbers are suspect.
+const QUIET_MACHINE_MAX_BUSY = 0.10
+
+function startServer (benchCase, logFile) {
+  switch (benchCase.server) {
+    case 'ceiling': return startCeiling({ repoRoot, logFile })
+    case 'reference': return startReference({ repoRoot, logFile })
+    case 'gateway': return startGateway({ repoRoot, store: benchCase.store, logFile })
+    default: throw new Error(`no server called ${benchCase.server}`)
+  }
+}
+
+// Forks the load generator, hands it the plan, waits for its one reply.
+function runLoad (plan, timeoutMs) {
+  const child = forkProcess({ name: 'load-generator', modulePath: join(benchDir, 'load.mjs'), cwd: repoRoot, env: process.env })
+  const reply = new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`load generator gave no result within ${timeoutMs / 1000} s`)), timeoutMs)
+    child.once('message', message => {
+      clearTimeout(timer)
+      if (message.type === 'result') resolve(message.result)
+      else reject(new Error(`load generator failed: ${message.message}`))
+    })
+    child.once('exit', (code, signal) => {
+      clearTimeout(timer)
+      reject(new Error(`load generator exited (code ${code}, signal ${signal}) without a result`))
+    })
+  })
+  child.send(plan)
+  return reply.finally(() => stopProcess(child))
+}
+
+function problemsOf (load, plan) {
+  const problems = []
+  if (load.error) problems.push(load.error)
+  for (const phase of ['warmup', 'timed']) {
+    const r = load[phase]
+    if (!r) continue
+    if (r.non2xx > 0) problems.push(`${phase}: ${r.non2xx} non-2xx (${JSON.stringify(r.statusCodes)})`)
+    if (r.errors > 0 || r.timeouts > 0) problems.push(`${phase}: ${r.errors} socket errors, ${r.timeouts} timeouts`)
+    if (r.requests === 0) problems.push(`${phase}: no request completed`)
+  }
+  // The same order asked twice in one second is a replay; that needs more than `statusOrders` req/s.
+  if (plan.workload === 'status' && load.timed && load.timed.reqPerSecMax >= plan.statusOrders) {
+    problems.push(`status peaked at ${load.timed.reqPerSecMax} req/s, above the ${plan.statusOrders} pre-created orders: raise --status-orders`)
+  }
+  return problems
+}
+
+async function runCase (benchCase, options, runTag) {
+  const logFile = join(logsDir, `${benchCase.id}.log`)
+  rmSync(logFile, { force: true })
+  const outcome = { id: benchCase.id, title: benchCase.title, ok: false, logFile: relative(repoRoot, logFile) }
+  let server
+  try {
+    outcome.busyCpuBefore = await sampleBusyCpu()
+    server = await startServer(benchCase, logFile)
+    const plan = {
+      workload: benchCase.workload,
+      baseUrl: server.baseUrl,
+      credentials: server.credentials,
+      connections: options.connections,
+      warmupS: options.warmupS,
+      durationS: options.durationS,
+      statusOrders: options.statusOrders,
+      // Per run and per case, so a re-run never meets an order id it already used.
+      idPrefix: `bench-${runTag}-${benchCase.id}-`
+    }
+    const load = await runLoad(plan, (options.warmupS + options.durationS) * 1000 + 900_000)
+    Object.assign(outcome, load)
+    const problems = problemsOf(load, plan)
+    if (problems.length > 0) outcome.error = problems.join('; ')
+    outcome.ok = problems.length === 0
+  } catch (error) {
+    outcome.error = error.message
+  } finally {
+    if (server) await stopProcess(server.child)
+    if (server?.dataDir) rmSync(server.dataDir, { recursive: true, force: true })
+  }
+  outcome.busyCpuAfter = await sampleBusyCpu()
+  return outcome
+}
+
+function progressLine (outcome) {
+  const t = outcome.timed
+  const pre = outcome.preCreate ? ` (pre-created ${outcome.preCreate.created} orders in ${outcome.preCreate.wallS.toFixed(1)} s)` : ''
+  const numbers = t ? `${t.reqPerSec.toFixed(0)} req/s, p50 ${t.latencyP50Ms} ms, p99 ${t.latencyP99Ms} ms, ${t.non2xx} non-2xx${pre}` : ''
+  return `  ${outcome.ok ? 'ok  ' : 'FAIL'} ${numbers}${outcome.error ? `\n       ${outcome.error}` : ''}`
+}
+
+// Other work on the machine just before or after a case: its numbers are stolen from.
+function noisyNeighbours (results) {
+  return results
+    .map(r => ({ id: r.id, busy: Math.max(r.busyCpuBefore ?? 0, r.busyCpuAfter ?? 0) }))
+    .filter(r => r.busy > QUIET_MACHINE_MAX_BUSY)
+    .map(r => `warning: ${r.id}: the machine was ${(r.busy * 100).toFixed(0)} % busy with other work around this case (bench idle); its numbers are suspect, re-run on a quiet machine`)
+}
+
+async function main () {
+  installExitHandlers()
+  let options
+  try {
+    options = readArgs(process.argv.slice(2))
+  } catch (error) {
+    console.error(error.message)
+    return 2
+  }
+  if (options.help) {
+    console.log(options.help)
+    return 0
+  }
+  mkdirSync(logsDir, { recursive: true })
+  const runTag = `${Date.now().toString(36)}${randomBytes(2).toString('hex')}`
+  const machine = await describeMachine()
+  console.log(formatMachine(machine, options))
+  console.log('')
+
+  const results = []
+  for (const benchCase of CASES.filter(c => options.caseIds.includes(c.id))) {
+    console.log(`${benchCase.id}: ${benchCase.title}`)
+    const outcome = await runCase(benchCase, options, runTag)
+    console.log(progressLine(outcome))
+    results.push(outcome)
+  }
+
+  const verdicts = judgeTargets(results)
+  console.log('')
+  console.log(formatTable(results, verdicts))
+  for (const line of noisyNeighbours(results)) console.log(line)
+  console.log('')
+  console.log(formatMachine(machine, options))
+
+  const failed = results.filter(r => !r.ok)
+  for (const r of failed) {
+    console.log(`\n${r.id} FAILED: ${r.error}`)
+    for (const f of r.failures ?? []) {
+      console.log(`  [${f.phase}] HTTP ${f.status} for order ${f.orderId}: ${f.body}`)
+    }
+    console.log(`  server log: ${r.logFile}`)
+  }
+
+  const report = {
+    startedAt: new Date(parseInt(runTag.slice(0, -4), 36)).toISOString(),
+    runTag,
+    machine,
+    options: { ...options },
+    results,
+    targets: verdicts,
+    ok: failed.length === 0
+  }
+  writeFileSync(join(resultsDir, 'latest.json'), JSON.stringify(report, null, 2) + '\n')
+  console.log(`\nresults: ${relative(process.cwd(), join(resultsDir, 'latest.json'))}`)
+  return failed.length === 0 ? 0 : 1
+}
+
+let code
+try {
+  code = await main()
+} catch (error) {
+  console.error(error.stack ?? error)
+  code = 1
+}
+await stopAll()
+if (liveCount() > 0) console.error(`bench: ${liveCount()} child process(es) still running`)
+process.exit(code)

@@ -1,0 +1,11 @@
+export { canonicalJson } from './canonical-json.js';
+export { checkTimestamp, DEFAULT_TOLERANCE_SECONDS, type TimestampCheck } from './timestamp.js';
+export { signRequest, type SignatureScheme, type SignRequestInput } from './sign-request.js';
+export {
+  verifyRequest,
+  VERIFY_FAILURE_CODES,
+  type VerifyFailureCode,
+  type VerifyRequestInput,
+  type VerifyResult,
+} from './verify-request.js';
+export { describeSignedStrings, type SignedStringDescription } from './describe-signed-strings.js';
