@@ -3,7 +3,8 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
-import { ConfigError, loadConfig } from './load-config.js';
+import { readFileSync } from 'node:fs';
+import { ConfigError, describeConfig, loadConfig } from './load-config.js';
 
 const KEY = Buffer.alloc(32, 7).toString('base64');
 
@@ -58,5 +59,16 @@ describe('loadConfig', () => {
 
   it('returns a frozen object', () => {
     assert.equal(Object.isFrozen(loadConfig({})), true);
+  });
+});
+
+describe('the README configuration table', () => {
+  it('lists every setting with its default', () => {
+    const readme = readFileSync(new URL('../../../../README.md', import.meta.url), 'utf8');
+    for (const setting of describeConfig()) {
+      const row = readme.split('\n').find((line) => line.startsWith(`| \`${setting.variable}\` |`));
+      assert.ok(row, `README must document ${setting.variable}`);
+      if (setting.default !== undefined) assert.ok(row.includes(`\`${String(setting.default)}\``), `README must give ${setting.variable}'s default ${setting.default}`);
+    }
   });
 });
