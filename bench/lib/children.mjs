@@ -5,6 +5,12 @@ import { fork, spawn } from 'node:child_process'
 import { createWriteStream } from 'node:fs'
 
 const live = new Set()
+// Set once the bench is shutting down: from then on nothing new may start.
+let stopping = false
+
+function refuseWhenStopping (name) {
+  if (stopping) throw new Error(`not starting ${name}: the bench is stopping`)
+}
 
 function track (child, name) {
   child.benchName = name
@@ -23,6 +29,7 @@ function signalGroup (child, signal) {
 
 // A server child; its stdout and stderr go to logFile so a failure can show them.
 export function startProcess ({ name, command, args, env, cwd, logFile }) {
+  refuseWhenStopping(name)
   const log = createWriteStream(logFile, { flags: 'a' })
   const child = spawn(command, args, { cwd, env, detached: true, stdio: ['ignore', 'pipe', 'pipe'] })
   child.stdout.pipe(log)
@@ -33,6 +40,7 @@ export function startProcess ({ name, command, args, env, cwd, logFile }) {
 
 // A Node child with an IPC channel (the load generator).
 export function forkProcess ({ name, modulePath, env, cwd }) {
+  refuseWhenStopping(name)
   const child = fork(modulePath, [], { cwd, env, detached: true, stdio: ['ignore', 'inherit', 'inherit', 'ipc'] })
   return track(child, name)
 }
@@ -68,6 +76,7 @@ export function installExitHandlers () {
   process.once('exit', killAllNow)
   for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP']) {
     process.once(signal, async () => {
+      stopping = true
       console.error(`\nbench: ${signal}, stopping ${live.size} child process(es)`)
       await stopAll()
       process.exit(130)
