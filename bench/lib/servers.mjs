@@ -52,7 +52,8 @@ async function startNodeServer ({ name, script, args = [], env, cwd, logFile }) 
   const child = startProcess({
     name,
     command: process.execPath,
-    args: [script, ...args],
+    // BENCH_NODE_ARGS, e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof", profiles the servers (not the load generator).
+    args: [...(process.env.BENCH_NODE_ARGS?.split(' ').filter(Boolean) ?? []), script, ...args],
     env: cleanEnv({ ...env, PORT: String(port), HOST }),
     cwd,
     logFile

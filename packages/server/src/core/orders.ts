@@ -1,8 +1,8 @@
 import type { Clock } from '../lib/clock.js';
 import { ID_PREFIX, type Mode, newId } from '../lib/ids.js';
 import { type Currency, findCurrency, parseAmount } from '../lib/money.js';
-import type { Queryable } from '../store/db.js';
-import { findOrderByRef, insertOrderIfAbsent, type OrderRow } from '../store/queries/orders.js';
+import type { OrderStore } from '../store/order-store.js';
+import type { OrderRow } from '../store/queries/orders.js';
 import type { Keyring } from './keyring.js';
 
 export interface CreateOrderInput {
@@ -81,7 +81,7 @@ function validateSemantics(input: CreateOrderInput, mode: Mode): { problems: Fie
  * resolves, i.e. after the row is committed.
  */
 export async function createOrder(
-  db: Queryable,
+  orders: OrderStore,
   keyring: Keyring,
   clock: Clock,
   caller: Caller,
@@ -110,15 +110,15 @@ export async function createOrder(
     createdAt: now,
     updatedAt: now,
   };
-  if (await insertOrderIfAbsent(db, row)) return { ok: true, order: { ...row, currencyInfo: currency } };
-  const existing = await findOrderByRef(db, caller.merchantId, caller.mode, orderRef);
+  if (await orders.insertIfAbsent(row)) return { ok: true, order: { ...row, currencyInfo: currency } };
+  const existing = await orders.findByRef({ merchantId: caller.merchantId, mode: caller.mode, orderRef });
   // Vanishing between the two statements would need a delete we never issue.
   if (!existing) throw new Error('duplicate order disappeared');
   return { ok: false, code: 'duplicate_order_id', existing: withCurrency(existing) };
 }
 
 /** Only the caller's own orders in the caller's own mode are visible. */
-export async function findOrder(db: Queryable, caller: Caller, orderId: string | number): Promise<Order | undefined> {
-  const row = await findOrderByRef(db, caller.merchantId, caller.mode, String(orderId));
+export async function findOrder(orders: OrderStore, caller: Caller, orderId: string | number): Promise<Order | undefined> {
+  const row = await orders.findByRef({ merchantId: caller.merchantId, mode: caller.mode, orderRef: String(orderId) });
   return row && withCurrency(row);
 }

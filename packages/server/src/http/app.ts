@@ -8,6 +8,7 @@ import type { Clock } from '../lib/clock.js';
 import { newRequestId } from '../lib/ids.js';
 import type { ReplayStore } from '../replay/replay-store.js';
 import type { Queryable } from '../store/db.js';
+import type { OrderStore } from '../store/order-store.js';
 import { registerErrorHandling } from './error-handler.js';
 import { registerJsonBody } from './json-body.js';
 import { registerRequestAuth } from './plugins/request-auth.js';
@@ -17,6 +18,7 @@ import { orderStatusRoute } from './routes/order-status.js';
 
 export interface AppDeps {
   db: Queryable;
+  orders: OrderStore;
   keyring: Keyring;
   resolver: ApiKeyResolver;
   replay: ReplayStore;
@@ -82,7 +84,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
       clock: deps.clock,
       toleranceSeconds: deps.signatureToleranceSeconds,
     });
-    const routeDeps = { db: deps.db, keyring: deps.keyring, clock: deps.clock, publicBaseUrl: deps.publicBaseUrl };
+    const routeDeps = { orders: deps.orders, keyring: deps.keyring, clock: deps.clock, publicBaseUrl: deps.publicBaseUrl };
     orderCreateRoute(api, routeDeps);
     orderStatusRoute(api, routeDeps);
   });

@@ -1,4 +1,5 @@
-import { createCipheriv, createDecipheriv, hkdfSync, randomBytes } from 'node:crypto';
+import { createCipheriv, createDecipheriv, hkdfSync } from 'node:crypto';
+import { pooledRandomBytes } from './random-pool.js';
 
 const VERSION = 1;
 const IV_BYTES = 12; // GCM's native nonce size
@@ -19,7 +20,8 @@ export class FieldCipher {
   }
 
   encrypt(plaintext: string, context: string): Buffer {
-    const iv = randomBytes(IV_BYTES);
+    // Random 96-bit nonces: unique with overwhelming probability below 2^32 messages per key.
+    const iv = pooledRandomBytes(IV_BYTES);
     const cipher = createCipheriv('aes-256-gcm', this.#key, iv);
     cipher.setAAD(Buffer.from(context, 'utf8'));
     const body = Buffer.concat([cipher.update(plaintext, 'utf8'), cipher.final()]);

@@ -1,4 +1,5 @@
 import { randomBytes, randomUUID } from 'node:crypto';
+import { pooledRandomHex } from './random-pool.js';
 
 /** Every id we mint carries a prefix from this one table, so a stray id in a log says what it is. */
 export const ID_PREFIX = {
@@ -16,7 +17,7 @@ export type Mode = 'test' | 'live';
 
 /** 96 random bits: unguessable and collision-free at any volume we will see. */
 export function newId(prefix: (typeof ID_PREFIX)[keyof typeof ID_PREFIX]): string {
-  return prefix + randomBytes(12).toString('hex');
+  return prefix + pooledRandomHex(12);
 }
 
 export function newRequestId(): string {
@@ -25,7 +26,7 @@ export function newRequestId(): string {
 }
 
 export function newApiKey(mode: Mode): string {
-  return (mode === 'live' ? ID_PREFIX.liveApiKey : ID_PREFIX.testApiKey) + randomBytes(12).toString('hex');
+  return (mode === 'live' ? ID_PREFIX.liveApiKey : ID_PREFIX.testApiKey) + pooledRandomHex(12);
 }
 
 /** 256 bits of entropy, base64url so it survives shells, JSON and headers unescaped. */

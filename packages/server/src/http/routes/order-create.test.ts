@@ -133,6 +133,26 @@ for (const backend of BACKENDS) {
       assert.equal(await gw.orderCount(), before);
     });
 
+    it('under concurrency creates each order exactly once and answers every duplicate with 409', async () => {
+      const before = await gw.orderCount();
+      const distinct = Array.from({ length: 40 }, (_, i) => orderBody({ order_id: `burst-${i}` }));
+      // Ten more requests for burst-0, each a different body so each is a different signature.
+      const dupes = Array.from({ length: 10 }, (_, i) => orderBody({ order_id: 'burst-0', order_note: `dupe ${i}` }));
+      const replies = await Promise.all([...distinct, ...dupes].map((body) => gw.send({ path: PATH, body })));
+      const ok = replies.filter((r) => r.statusCode === 200);
+      const conflicts = replies.filter((r) => r.statusCode === 409);
+      assert.equal(ok.length, 40, replies.filter((r) => r.statusCode !== 200 && r.statusCode !== 409).map((r) => r.body).join('\n'));
+      assert.equal(conflicts.length, 10);
+      const winner = ok.map((r) => r.json().return_data).find((d) => d.order_id === 'burst-0');
+      for (const c of conflicts) assert.equal(c.json().details.gateway_order_id, winner.gateway_order_id);
+      assert.equal(await gw.orderCount(), before + 40);
+      const statuses = await Promise.all(
+        [...distinct.map((b) => b.order_id), 'burst-missing'].map((id) => gw.send({ path: '/api/v3/pg/order/status', body: { order_id: id } })),
+      );
+      assert.deepEqual(statuses.slice(0, 40).map((r) => r.json().return_data.order_id), distinct.map((b) => b.order_id));
+      assert.equal(statuses[40]?.statusCode, 404);
+    });
+
     it('lets the same order_id exist once in sandbox and once in live', async () => {
       const body = orderBody();
       assert.equal((await gw.send({ path: PATH, body })).statusCode, 200);

@@ -4,12 +4,12 @@ import { type CreateOrderInput, createOrder } from '../../core/orders.js';
 import { ApiError } from '../../errors/api-error.js';
 import { successEnvelope } from '../../errors/envelope.js';
 import type { Clock } from '../../lib/clock.js';
-import type { Queryable } from '../../store/db.js';
+import type { OrderStore } from '../../store/order-store.js';
 import { ORDER_VIEW_SCHEMA, orderView, successSchema } from '../order-view.js';
 import { FAILURE_SCHEMA, ORDER_ID_SCHEMA, SIGNED_REQUEST_SECURITY } from '../schemas.js';
 
 export interface OrderRouteDeps {
-  db: Queryable;
+  orders: OrderStore;
   keyring: Keyring;
   clock: Clock;
   publicBaseUrl: string;
@@ -57,7 +57,7 @@ export function orderCreateRoute(app: FastifyInstance, deps: OrderRouteDeps): vo
     handler: async function createOrderHandler(request, reply) {
       const key = request.apiKey;
       if (!key) throw new Error('request-auth did not run');
-      const result = await createOrder(deps.db, deps.keyring, deps.clock, { merchantId: key.merchantId, mode: key.mode }, request.body);
+      const result = await createOrder(deps.orders, deps.keyring, deps.clock, { merchantId: key.merchantId, mode: key.mode }, request.body);
       if (result.ok) return reply.code(200).send(successEnvelope(200, 'Order created', orderView(result.order, deps.keyring, deps.publicBaseUrl)));
       if (result.code === 'validation_failed') {
         throw new ApiError('validation_failed', `Invalid fields: ${result.problems.map((p) => p.field).join(', ')}.`, { errors: result.problems });

@@ -26,7 +26,7 @@ export function orderStatusRoute(app: FastifyInstance, deps: OrderRouteDeps): vo
     handler: async function orderStatusHandler(request, reply) {
       const key = request.apiKey;
       if (!key) throw new Error('request-auth did not run');
-      const order = await findOrder(deps.db, { merchantId: key.merchantId, mode: key.mode }, request.body.order_id);
+      const order = await findOrder(deps.orders, { merchantId: key.merchantId, mode: key.mode }, request.body.order_id);
       // Same reply whether the id is unknown or belongs to someone else: no probing other merchants' ids.
       if (!order) throw new ApiError('order_not_found');
       return reply.code(200).send(successEnvelope(200, 'Order found', orderView(order, deps.keyring, deps.publicBaseUrl)));

@@ -23,6 +23,8 @@ export interface OrderRow {
 const COLUMNS = `id, merchant_id, mode, order_ref, order_ref_numeric, amount_minor, currency, note, service_type,
   customer_enc, return_url, status, created_at, updated_at`;
 
+const QUALIFIED_COLUMNS = COLUMNS.replace(/(\w+)/g, 'o.$1');
+
 interface RawOrder {
   id: string;
   merchant_id: string;
@@ -60,30 +62,70 @@ function toOrder(r: RawOrder): OrderRow {
   };
 }
 
-/**
- * One statement, one round trip: inserts unless (merchant, mode, order_ref)
- * exists. Returns false on a duplicate, leaving the existing row untouched.
- */
-export async function insertOrderIfAbsent(db: Queryable, o: OrderRow): Promise<boolean> {
-  const rows = await db.query(
-    `INSERT INTO orders (${COLUMNS})
-     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)
-     ON CONFLICT (merchant_id, mode, order_ref) DO NOTHING
-     RETURNING id`,
-    [
-      o.id, o.merchantId, o.mode, o.orderRef, o.orderRefNumeric, o.amountMinor, o.currency, o.note,
-      o.serviceType, o.customerEnc, o.returnUrl, o.status, o.createdAt, o.updatedAt,
-    ],
-  );
-  return rows.length === 1;
+const INSERT_COLUMNS = 14;
+
+function orderParams(o: OrderRow): unknown[] {
+  return [
+    o.id, o.merchantId, o.mode, o.orderRef, o.orderRefNumeric, o.amountMinor, o.currency, o.note,
+    o.serviceType, o.customerEnc, o.returnUrl, o.status, o.createdAt, o.updatedAt,
+  ];
 }
 
-export async function findOrderByRef(db: Queryable, merchantId: string, mode: Mode, orderRef: string): Promise<OrderRow | undefined> {
-  const rows = await db.query<RawOrder>(
-    `SELECT ${COLUMNS} FROM orders WHERE merchant_id = $1 AND mode = $2 AND order_ref = $3`,
-    [merchantId, mode, orderRef],
+const placeholderCache = new Map<string, string>();
+
+/** "($1, $2), ($3, $4)" for 2 rows of 2 columns; cached, as batch sizes repeat. */
+function placeholders(rows: number, columns: number): string {
+  const cacheKey = `${rows}x${columns}`;
+  const cached = placeholderCache.get(cacheKey);
+  if (cached) return cached;
+  const tuples: string[] = [];
+  for (let r = 0; r < rows; r++) {
+    const cells: string[] = [];
+    for (let c = 1; c <= columns; c++) cells.push(`$${r * columns + c}`);
+    tuples.push(`(${cells.join(', ')})`);
+  }
+  const text = tuples.join(', ');
+  placeholderCache.set(cacheKey, text);
+  return text;
+}
+
+/**
+ * One statement for many orders: inserts each unless its (merchant, mode,
+ * order_ref) exists, including earlier in the same batch. Returns, per row,
+ * whether it was inserted; a duplicate leaves the existing row untouched.
+ */
+export async function insertOrdersIfAbsent(db: Queryable, orders: readonly OrderRow[]): Promise<boolean[]> {
+  if (orders.length === 0) return [];
+  const rows = await db.query<{ id: string }>(
+    `INSERT INTO orders (${COLUMNS})
+     VALUES ${placeholders(orders.length, INSERT_COLUMNS)}
+     ON CONFLICT (merchant_id, mode, order_ref) DO NOTHING
+     RETURNING id`,
+    orders.flatMap(orderParams),
   );
-  return rows[0] && toOrder(rows[0]);
+  const inserted = new Set(rows.map((r) => r.id));
+  return orders.map((o) => inserted.has(o.id));
+}
+
+export interface OrderKey {
+  merchantId: string;
+  mode: Mode;
+  orderRef: string;
+}
+
+const keyOf = (merchantId: string, mode: string, orderRef: string) => `${merchantId}\u0000${mode}\u0000${orderRef}`;
+
+/** One statement for many look-ups by the merchant's order id; answers in the order asked. */
+export async function findOrdersByRef(db: Queryable, keys: readonly OrderKey[]): Promise<(OrderRow | undefined)[]> {
+  if (keys.length === 0) return [];
+  const rows = await db.query<RawOrder>(
+    `SELECT ${QUALIFIED_COLUMNS}
+       FROM (VALUES ${placeholders(keys.length, 3)}) AS k (merchant_id, mode, order_ref)
+       JOIN orders o ON o.merchant_id = k.merchant_id AND o.mode = k.mode AND o.order_ref = k.order_ref`,
+    keys.flatMap((k) => [k.merchantId, k.mode, k.orderRef]),
+  );
+  const found = new Map(rows.map((r) => [keyOf(r.merchant_id, r.mode, r.order_ref), toOrder(r)]));
+  return keys.map((k) => found.get(keyOf(k.merchantId, k.mode, k.orderRef)));
 }
 
 export async function countOrders(db: Queryable): Promise<number> {
