@@ -1,4 +1,5 @@
 import type { FastifyInstance } from 'fastify';
+import { ApiError } from '../errors/api-error.js';
 
 /** The parsed body of a request whose bytes are not JSON; refused after the signature check. */
 export const INVALID_JSON: unique symbol = Symbol('invalid-json');
@@ -11,6 +12,13 @@ declare module 'fastify' {
 }
 
 const utf8 = new TextDecoder('utf-8', { fatal: true });
+const CHARSET = /;\s*charset\s*=\s*"?([^";\s]+)"?/i;
+
+/** JSON is UTF-8 (RFC 8259); a body declared in another charset would be misread, so it is refused. */
+function declaresOtherCharset(contentType: string | undefined): boolean {
+  const charset = contentType ? CHARSET.exec(contentType)?.[1] : undefined;
+  return charset !== undefined && !/^utf-?8$/i.test(charset);
+}
 
 /**
  * The only body parser: application/json, kept as bytes for signature checks
@@ -23,6 +31,9 @@ export function registerJsonBody(app: FastifyInstance, bodyLimitBytes: number): 
   app.decorateRequest('rawBody', null);
   app.removeAllContentTypeParsers();
   app.addContentTypeParser('application/json', { parseAs: 'buffer', bodyLimit: bodyLimitBytes }, function parseJsonBody(request, body, done) {
+    if (declaresOtherCharset(request.headers['content-type'])) {
+      return done(new ApiError('unsupported_media_type', 'Content-Type must be application/json in UTF-8 (charset=utf-8 or no charset).'), undefined);
+    }
     const bytes = body as Buffer;
     request.rawBody = bytes;
     if (bytes.length === 0) return done(null, undefined);
