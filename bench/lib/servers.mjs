@@ -98,6 +98,11 @@ export async function startGateway ({ repoRoot, store, logFile }) {
   if (!existsSync(cli)) throw new Error(`${cli} does not exist: the gateway is not built (npm run build)`)
   const dataDir = await mkdtemp(join(tmpdir(), `tijori-bench-${store}-`))
   const env = { TIJORI_DATA_DIR: dataDir, TIJORI_LOG_LEVEL: 'warn' }
+  // BENCH_GATEWAY_ENV="TIJORI_X=1 TIJORI_Y=2" tries gateway settings without editing the bench.
+  for (const pair of process.env.BENCH_GATEWAY_ENV?.split(' ').filter(Boolean) ?? []) {
+    const [key, ...value] = pair.split('=')
+    env[key] = value.join('=')
+  }
   if (store === 'postgres') {
     await recreateDatabase(GATEWAY_DATABASE)
     env.DATABASE_URL = databaseUrl(GATEWAY_DATABASE)

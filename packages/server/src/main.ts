@@ -13,7 +13,7 @@ import { createLogger } from './lib/logger.js';
 import { MemoryReplayStore } from './replay/memory-replay-store.js';
 import type { Db } from './store/db.js';
 import { migrate } from './store/migrate.js';
-import { createOrderStore } from './store/order-store.js';
+import { createOrderStore, orderStoreOptionsFor } from './store/order-store.js';
 import { openPgliteDb } from './store/pglite-db.js';
 import { openPostgresDb } from './store/postgres-db.js';
 
@@ -78,8 +78,7 @@ export async function startGateway(config: Config, options: StartOptions = {}): 
 
     const app = await buildApp({
       db,
-      // PGlite runs one statement at a time, so one batch in flight is all it can use.
-      orders: createOrderStore(db, { maxBatch: 100, maxConcurrent: db.kind === 'pglite' ? 1 : config.databaseConcurrentBatches }),
+      orders: createOrderStore(db, orderStoreOptionsFor(db, config.databaseConcurrentBatches)),
       keyring,
       resolver: new ApiKeyResolver(db, keyring, { ttlMs: config.keyCacheTtlMs }),
       replay: new MemoryReplayStore({ maxLifetimeSeconds: 2 * config.signatureToleranceSeconds, maxEntries: config.replayMaxEntries }),

@@ -15,7 +15,7 @@ export const CONFIG_SCHEMA = {
     dataDir: { type: 'string', minLength: 1, default: './.tijori', description: 'Embedded database, generated keys and sandbox credentials.' },
     databaseUrl: { type: 'string', pattern: '^postgres(ql)?://', env: 'DATABASE_URL', description: 'PostgreSQL URL; unset means the embedded PGlite database in dataDir.' },
     databasePoolMax: { type: 'integer', minimum: 1, maximum: 200, default: 10, description: 'PostgreSQL connections per process.' },
-    databaseConcurrentBatches: { type: 'integer', minimum: 1, maximum: 200, default: 4, description: 'Multi-row order statements of each kind in flight at once; requests arriving meanwhile join the next batch.' },
+    databaseConcurrentBatches: { type: 'integer', minimum: 1, maximum: 200, default: 2, description: 'Multi-row order statements of each kind in flight at once; requests arriving meanwhile join the next batch.' },
     masterKey: { type: 'string', pattern: '^[A-Za-z0-9+/]{43}=$', description: 'Base64 of 32 bytes: encrypts secrets at rest. Required with databaseUrl unless masterKeyFile is set.' },
     masterKeyFile: { type: 'string', minLength: 1, description: 'File holding the base64 master key (mode 0600).' },
     publicBaseUrl: { type: 'string', pattern: '^https?://[^/]+$', description: 'Origin merchants and customers reach this server at (payment links). Default http://host:port.' },

@@ -69,6 +69,15 @@ describe('Coalescer', () => {
     await assert.rejects(c.submit(1), /0 results for 1 inputs/);
   });
 
+  it('with gatherTurn, waits for the event-loop turn so calls made in it share one batch', async () => {
+    const batches: number[][] = [];
+    const c = new Coalescer<number, number>(async (xs) => (batches.push(xs), xs), { maxBatch: 10, maxConcurrent: 1, gatherTurn: true });
+    const results = Promise.all([1, 2, 3].map((x) => c.submit(x)));
+    assert.deepEqual(batches, [], 'nothing runs before the turn ends');
+    assert.deepEqual(await results, [1, 2, 3]);
+    assert.deepEqual(batches, [[1, 2, 3]]);
+  });
+
   it('never runs more than maxConcurrent batches at once', async () => {
     let running = 0;
     let peak = 0;

@@ -3,6 +3,14 @@ export interface CoalescerOptions {
   maxBatch: number;
   /** Batches running at once; further inputs wait and join the next batch. */
   maxConcurrent: number;
+  /**
+   * Wait for the rest of this event-loop turn before starting a batch, so
+   * every request already read from the sockets joins it. Needed when the
+   * database runs on this thread (PGlite): otherwise the first caller starts
+   * a batch of one, which blocks the thread until it is done, and batches
+   * never form.
+   */
+  gatherTurn?: boolean;
 }
 
 interface Waiter<In, Out> {
@@ -31,6 +39,7 @@ export class Coalescer<In, Out> {
   readonly #options: CoalescerOptions;
   #queue: Waiter<In, Out>[] = [];
   #inFlight = 0;
+  #scheduled = false;
 
   constructor(run: (inputs: In[]) => Promise<Out[]>, options: CoalescerOptions) {
     if (options.maxBatch < 1 || options.maxConcurrent < 1) throw new RangeError('maxBatch and maxConcurrent must be at least 1');
@@ -41,7 +50,14 @@ export class Coalescer<In, Out> {
   submit(input: In): Promise<Out> {
     return new Promise<Out>((resolve, reject) => {
       this.#queue.push({ input, resolve, reject });
-      this.#pump();
+      if (!this.#options.gatherTurn) this.#pump();
+      else if (!this.#scheduled) {
+        this.#scheduled = true;
+        setImmediate(() => {
+          this.#scheduled = false;
+          this.#pump();
+        });
+      }
     });
   }
 
