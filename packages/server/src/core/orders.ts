@@ -58,7 +58,20 @@ function validateSemantics(input: CreateOrderInput, mode: Mode): { problems: Fie
     if (amount.ok) minor = amount.minor;
     else problems.push({ field: 'order_amount', message: amount.reason });
   }
-  if (input.return_url !== undefined) {
+  // PostgreSQL text cannot hold NUL, and a lone surrogate would be silently
+  // replaced on the way to UTF-8: refuse both rather than store something else.
+  const texts: Array<[string, string | undefined]> = [
+    ['order_note', input.order_note],
+    ['return_url', input.return_url],
+    ['customer.name', input.customer.name],
+    ['customer.email', input.customer.email],
+  ];
+  for (const [field, text] of texts) {
+    if (text !== undefined && (text.includes('\u0000') || !text.isWellFormed())) {
+      problems.push({ field, message: 'must be well-formed Unicode without NUL characters' });
+    }
+  }
+  if (input.return_url !== undefined && !problems.some((p) => p.field === 'return_url')) {
     let url: URL | undefined;
     try {
       url = new URL(input.return_url);

@@ -29,10 +29,35 @@ export function orderStoreOptionsFor(db: Db, concurrentBatches: number): OrderSt
  * together (see Coalescer): one INSERT and one commit for a burst of creates.
  */
 export function createOrderStore(db: Db, options: OrderStoreOptions & { gatherTurn?: boolean }): OrderStore {
-  const inserts = new Coalescer<OrderRow, boolean>((rows) => insertOrdersIfAbsent(db, rows), options);
+  const inserts = new Coalescer<OrderRow, boolean | Error>((rows) => insertIsolated(db, rows), options);
   const lookups = new Coalescer<OrderKey, OrderRow | undefined>((keys) => findOrdersByRef(db, keys), options);
   return {
-    insertIfAbsent: (order) => inserts.submit(order),
+    async insertIfAbsent(order) {
+      const result = await inserts.submit(order);
+      if (result instanceof Error) throw result;
+      return result;
+    },
     findByRef: (key) => lookups.submit(key),
   };
+}
+
+/** SQLSTATE classes 22 (data exception) and 23 (integrity violation): the rows were at fault, not the connection. */
+function isDataError(err: unknown): err is Error {
+  const code = (err as { code?: unknown } | null)?.code;
+  return err instanceof Error && typeof code === 'string' && /^2[23]/.test(code);
+}
+
+/**
+ * One merchant's bad row must not fail other merchants' orders that happen to
+ * share its batch: when a multi-row insert is refused for its data (nothing
+ * of it was written, a statement is atomic), each row is tried alone and only
+ * the faulty one fails. A connection error fails the batch as a whole.
+ */
+async function insertIsolated(db: Db, rows: OrderRow[]): Promise<Array<boolean | Error>> {
+  try {
+    return await insertOrdersIfAbsent(db, rows);
+  } catch (err) {
+    if (rows.length === 1 || !isDataError(err)) throw err;
+    return Promise.all(rows.map((row) => insertOrdersIfAbsent(db, [row]).then((r) => r[0] ?? false, (e: unknown) => (e instanceof Error ? e : new Error(String(e))))));
+  }
 }

@@ -102,6 +102,8 @@ for (const backend of BACKENDS) {
       ['a fractional order_id', { order_id: 1.5 }, 'order_id'],
       ['an order_id with spaces', { order_id: 'a b' }, 'order_id'],
       ['a javascript: return_url', { return_url: 'javascript:alert(1)' }, 'return_url'],
+      ['a NUL character in the note', { order_note: 'a\u0000b' }, 'order_note'],
+      ['a lone surrogate in the note', { order_note: 'a\ud800b' }, 'order_note'],
     ] as const) {
       it(`refuses ${label} (400 validation_failed naming ${field})`, async () => {
         const res = await gw.send({ path: PATH, body: orderBody(overrides) });
