@@ -61,7 +61,8 @@ export class ApiKeyResolver {
 
   async resolve(apiKey: string): Promise<ResolvedKey | undefined> {
     if (!API_KEY_SHAPE.test(apiKey)) return undefined;
-    const entry = await this.#cache.fetch(apiKey);
+    // Fresh cache hits (nearly every request) skip fetch()'s promise machinery.
+    const entry = this.#cache.get(apiKey) ?? (await this.#cache.fetch(apiKey));
     return entry?.found ? entry : undefined;
   }
 

@@ -45,8 +45,10 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     },
   });
 
-  app.addHook('onRequest', async function setRequestIdHeader(request, reply) {
+  // A callback hook, not async: it runs on every request and needs no promise.
+  app.addHook('onRequest', function setRequestIdHeader(request, reply, done) {
     reply.header('x-request-id', request.id);
+    done();
   });
   registerErrorHandling(app, deps.bodyLimitBytes);
 
