@@ -19,6 +19,9 @@ export async function recreateDatabase (name) {
     // WITH (FORCE) (PostgreSQL 13+) ends sessions a killed server may have left behind.
     await sql.unsafe(`drop database if exists ${name} with (force)`)
     await sql.unsafe(`create database ${name}`)
+    // Flush the previous case's dirty pages now, so the checkpointer does not
+    // compete with this case for the two cores.
+    await sql.unsafe('checkpoint')
   } finally {
     await sql.end({ timeout: 5 })
   }

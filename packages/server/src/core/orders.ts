@@ -2,7 +2,7 @@ import type { Clock } from '../lib/clock.js';
 import { ID_PREFIX, type Mode, newId } from '../lib/ids.js';
 import { type Currency, findCurrency, parseAmount } from '../lib/money.js';
 import type { OrderStore } from '../store/order-store.js';
-import type { OrderRow } from '../store/queries/orders.js';
+import type { OrderRow, StoredOrder } from '../store/queries/orders.js';
 import type { Keyring } from './keyring.js';
 
 export interface CreateOrderInput {
@@ -25,7 +25,7 @@ export interface FieldProblem {
   message: string;
 }
 
-export interface Order extends OrderRow {
+export interface Order extends StoredOrder {
   currencyInfo: Currency;
 }
 
@@ -39,7 +39,7 @@ export function customerContext(orderId: string): string {
   return `orders.customer_enc:${orderId}`;
 }
 
-function withCurrency(row: OrderRow): Order {
+function withCurrency(row: StoredOrder): Order {
   // Stored currencies were validated on the way in; an unknown one would be a corrupted row.
   const currencyInfo = findCurrency(row.currency);
   if (!currencyInfo) throw new Error(`order ${row.id} has unknown currency ${row.currency}`);

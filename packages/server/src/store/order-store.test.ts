@@ -61,7 +61,8 @@ for (const backend of BACKENDS) {
       ]);
       assert.deepEqual(found.map((f) => f?.id), ['ord_x1', 'ord_x1_b', undefined]);
       assert.equal(found[0]?.amountMinor, 100);
-      assert.deepEqual(Buffer.from(found[0]?.customerEnc ?? []), Buffer.from([1, 2, 3]));
+      const [stored] = await db.query<{ customer_enc: Uint8Array }>("SELECT customer_enc FROM orders WHERE id = 'ord_x1'");
+      assert.deepEqual(Buffer.from(stored?.customer_enc ?? []), Buffer.from([1, 2, 3]));
     });
 
     it("fails only the faulty row of a batch, never the other merchants' orders beside it", async () => {

@@ -1,12 +1,12 @@
 import { Coalescer } from './coalescer.js';
 import type { Db } from './db.js';
-import { findOrdersByRef, insertOrdersIfAbsent, type OrderKey, type OrderRow } from './queries/orders.js';
+import { findOrdersByRef, insertOrdersIfAbsent, type OrderKey, type OrderRow, type StoredOrder } from './queries/orders.js';
 
 /** What the order domain needs from storage, one order at a time. */
 export interface OrderStore {
   /** Resolves once the row is committed: true if inserted, false if the order_id already existed. */
   insertIfAbsent(order: OrderRow): Promise<boolean>;
-  findByRef(key: OrderKey): Promise<OrderRow | undefined>;
+  findByRef(key: OrderKey): Promise<StoredOrder | undefined>;
 }
 
 export interface OrderStoreOptions {
@@ -30,7 +30,7 @@ export function orderStoreOptionsFor(db: Db, concurrentBatches: number): OrderSt
  */
 export function createOrderStore(db: Db, options: OrderStoreOptions & { gatherTurn?: boolean }): OrderStore {
   const inserts = new Coalescer<OrderRow, boolean | Error>((rows) => insertIsolated(db, rows), options);
-  const lookups = new Coalescer<OrderKey, OrderRow | undefined>((keys) => findOrdersByRef(db, keys), options);
+  const lookups = new Coalescer<OrderKey, StoredOrder | undefined>((keys) => findOrdersByRef(db, keys), options);
   return {
     async insertIfAbsent(order) {
       const result = await inserts.submit(order);

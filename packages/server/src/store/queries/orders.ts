@@ -20,10 +20,15 @@ export interface OrderRow {
   updatedAt: Date;
 }
 
+/** An order as read back: everything but the customer ciphertext, which no read path needs yet. */
+export type StoredOrder = Omit<OrderRow, 'customerEnc'>;
+
 const COLUMNS = `id, merchant_id, mode, order_ref, order_ref_numeric, amount_minor, currency, note, service_type,
   customer_enc, return_url, status, created_at, updated_at`;
+// Reads skip customer_enc: less for PostgreSQL to send and for the driver to decode on every status call.
+const READ_COLUMNS = COLUMNS.replace('customer_enc, ', '');
 
-const QUALIFIED_COLUMNS = COLUMNS.replace(/(\w+)/g, 'o.$1');
+const QUALIFIED_COLUMNS = READ_COLUMNS.replace(/(\w+)/g, 'o.$1');
 
 interface RawOrder {
   id: string;
@@ -35,14 +40,13 @@ interface RawOrder {
   currency: string;
   note: string | null;
   service_type: 'DIGITAL' | 'PHYSICAL_GOODS';
-  customer_enc: Uint8Array;
   return_url: string | null;
   status: OrderStatus;
   created_at: Date;
   updated_at: Date;
 }
 
-function toOrder(r: RawOrder): OrderRow {
+function toOrder(r: RawOrder): StoredOrder {
   return {
     id: r.id,
     merchantId: r.merchant_id,
@@ -54,7 +58,6 @@ function toOrder(r: RawOrder): OrderRow {
     currency: r.currency,
     note: r.note,
     serviceType: r.service_type,
-    customerEnc: r.customer_enc,
     returnUrl: r.return_url,
     status: r.status,
     createdAt: r.created_at,
@@ -116,7 +119,7 @@ export interface OrderKey {
 const keyOf = (merchantId: string, mode: string, orderRef: string) => `${merchantId}\u0000${mode}\u0000${orderRef}`;
 
 /** One statement for many look-ups by the merchant's order id; answers in the order asked. */
-export async function findOrdersByRef(db: Queryable, keys: readonly OrderKey[]): Promise<(OrderRow | undefined)[]> {
+export async function findOrdersByRef(db: Queryable, keys: readonly OrderKey[]): Promise<(StoredOrder | undefined)[]> {
   if (keys.length === 0) return [];
   const rows = await db.query<RawOrder>(
     `SELECT ${QUALIFIED_COLUMNS}
