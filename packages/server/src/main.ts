@@ -80,7 +80,7 @@ export async function startGateway(config: Config, options: StartOptions = {}): 
       db,
       orders: createOrderStore(db, orderStoreOptionsFor(db, config.databaseConcurrentBatches)),
       keyring,
-      resolver: new ApiKeyResolver(db, keyring, { ttlMs: config.keyCacheTtlMs }),
+      resolver: new ApiKeyResolver(db, keyring, { ttlMs: config.keyCacheTtlMs, clock }),
       replay: new MemoryReplayStore({ maxLifetimeSeconds: 2 * config.signatureToleranceSeconds, maxEntries: config.replayMaxEntries }),
       clock,
       logger,

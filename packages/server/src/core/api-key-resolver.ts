@@ -1,6 +1,7 @@
+import { inspect } from 'node:util';
 import { LRUCache } from 'lru-cache';
 import type { Mode } from '../lib/ids.js';
-import { Secret } from '../lib/secret.js';
+import type { Clock } from '../lib/clock.js';
 import type { Queryable } from '../store/db.js';
 import { findApiKey } from '../store/queries/merchants.js';
 import type { Keyring } from './keyring.js';
@@ -14,8 +15,12 @@ export interface ResolvedKey {
   mode: Mode;
   status: 'active' | 'revoked';
   merchantStatus: 'active' | 'suspended';
-  /** HMAC keys that verify for this API key (more than one during a rotation overlap). */
-  secrets: readonly Secret<Buffer>[];
+  /**
+   * HMAC keys that verify for this API key (more than one during a rotation
+   * overlap), decrypted once per cache fill for the hot path. The array prints
+   * as "[secret]" in logs and JSON.
+   */
+  readonly secretValues: readonly Buffer[];
 }
 
 type Entry = ResolvedKey | { found: false };
@@ -23,6 +28,7 @@ type Entry = ResolvedKey | { found: false };
 export interface ApiKeyResolverOptions {
   /** How long a cached answer is trusted: the bound on how late a revocation takes effect in this process. */
   ttlMs: number;
+  clock: Clock;
   maxEntries?: number;
 }
 
@@ -42,6 +48,9 @@ export class ApiKeyResolver {
     this.#cache = new LRUCache<string, Entry>({
       max: options.maxEntries ?? 50_000,
       ttl: Math.max(options.ttlMs, 1),
+      perf: { now: () => options.clock.nowMs() },
+      // Read the injected clock every time (lru-cache otherwise reuses a reading for 1 ms of real time).
+      ttlResolution: 0,
       fetchMethod: async (apiKey) => {
         const row = await findApiKey(db, apiKey);
         if (!row) return { found: false };
@@ -53,7 +62,7 @@ export class ApiKeyResolver {
           mode: row.mode,
           status: row.status,
           merchantStatus: row.merchantStatus,
-          secrets: [new Secret(secret)],
+          secretValues: maskedArray([secret]),
         };
       },
     });
@@ -70,4 +79,11 @@ export class ApiKeyResolver {
   forget(apiKey: string): void {
     this.#cache.delete(apiKey);
   }
+}
+
+/** An array that prints as "[secret]" if it ever reaches a log, while its elements stay usable. */
+function maskedArray(values: Buffer[]): readonly Buffer[] {
+  Object.defineProperty(values, 'toJSON', { value: () => '[secret]' });
+  Object.defineProperty(values, inspect.custom, { value: () => '[secret]' });
+  return Object.freeze(values);
 }
