@@ -176,14 +176,21 @@ for (const backend of BACKENDS) {
       for (const clear of ['Zanele', 'zanele.unique@example.org', '27821234567']) assert.equal(dump.includes(clear), false, clear);
     });
 
-    it('never writes a secret, signature or customer contact to the log', async () => {
-      const res = await gw.send({ path: PATH, body: orderBody() });
-      const signature = res.signature;
-      await gw.send({ path: PATH, body: orderBody(), signWith: { secret: 'sk_test_wrong' } });
+    it('never writes a secret, signature or customer contact to the log or a reply', async () => {
+      const replies = [
+        await gw.send({ path: PATH, body: orderBody() }),
+        await gw.send({ path: PATH, body: orderBody(), signWith: { secret: 'sk_test_wrong' } }),
+        await gw.send({ path: PATH, key: gw.live, body: orderBody(), signWith: { secret: 'sk_live_wrong' } }),
+        await gw.send({ path: PATH, body: orderBody({ order_amount: 'x' }) }),
+        await gw.send({ path: PATH, body: '{"broken' }),
+      ];
+      const signatures = replies.map((r) => r.signature);
       const log = gw.logs.join('');
+      const bodies = replies.map((r) => r.body).join('');
       assert.ok(log.length > 0, 'requests are logged');
-      for (const secret of [gw.sandbox.secretKey, gw.live.secretKey, signature, 'developer@jangras.co', '9816512345']) {
+      for (const secret of [gw.sandbox.secretKey, gw.live.secretKey, ...signatures, 'developer@jangras.co', '9816512345']) {
         assert.equal(log.includes(secret), false, `log leaks ${secret.slice(0, 8)}…`);
+        assert.equal(bodies.includes(secret), false, `a reply leaks ${secret.slice(0, 8)}…`);
       }
     });
   });
