@@ -97,7 +97,8 @@ export async function startGateway ({ repoRoot, store, logFile }) {
   const cli = join(repoRoot, 'packages/server/dist/cli.js')
   if (!existsSync(cli)) throw new Error(`${cli} does not exist: the gateway is not built (npm run build)`)
   const dataDir = await mkdtemp(join(tmpdir(), `tijori-bench-${store}-`))
-  const env = { TIJORI_DATA_DIR: dataDir, TIJORI_LOG_LEVEL: 'warn' }
+  // One key sends thousands of requests a second here: lift its budget so the bench measures the limiter's cost, not its refusals.
+  const env = { TIJORI_DATA_DIR: dataDir, TIJORI_LOG_LEVEL: 'warn', TIJORI_RATE_LIMIT_PER_MINUTE: '100000000' }
   // BENCH_GATEWAY_ENV="TIJORI_X=1 TIJORI_Y=2" tries gateway settings without editing the bench.
   for (const pair of process.env.BENCH_GATEWAY_ENV?.split(' ').filter(Boolean) ?? []) {
     const [key, ...value] = pair.split('=')

@@ -7,7 +7,15 @@ import { ApiKeyResolver } from './core/api-key-resolver.js';
 import { Keyring } from './core/keyring.js';
 import { loadMasterKey } from './core/master-key.js';
 import { ensureSandboxMerchant, type IssuedCredentials } from './core/merchants.js';
+import { AdminToken, loadAdminToken } from './core/admin-token.js';
+import { AuthFailureGuard } from './core/auth-failure-guard.js';
+import { UsageTracker } from './core/usage-tracker.js';
 import { buildApp } from './http/app.js';
+import { createClientAddressResolver } from './http/client-address.js';
+import { MemoryRateLimiter } from './rate-limit/memory-rate-limiter.js';
+import type { RateLimiter } from './rate-limit/rate-limiter.js';
+import { RedisRateLimiter } from './rate-limit/redis-rate-limiter.js';
+import { KEY_CHANGES_CHANNEL } from './store/queries/api-keys.js';
 import { type Clock, systemClock } from './lib/clock.js';
 import { createLogger } from './lib/logger.js';
 import { MemoryReplayStore } from './replay/memory-replay-store.js';
@@ -25,7 +33,16 @@ export interface Gateway {
   publicBaseUrl: string;
   /** Set on the first start against an empty store. */
   sandboxCredentialsFile: string | undefined;
+  /** Where the generated admin token is, when it was not configured. */
+  adminTokenFile: string | undefined;
   close(): Promise<void>;
+}
+
+// How often per-key usage counts (last used, addresses) are written: one batch per interval.
+const USAGE_FLUSH_MS = 5000;
+
+function splitList(text: string): string[] {
+  return text.split(',').map((s) => s.trim()).filter((s) => s.length > 0);
 }
 
 export interface StartOptions {
@@ -76,17 +93,31 @@ export async function startGateway(config: Config, options: StartOptions = {}): 
     const sandbox = await ensureSandboxMerchant(db, keyring, clock);
     const sandboxCredentialsFile = sandbox ? await writeSandboxCredentials(dataDir, sandbox, publicBaseUrl) : undefined;
 
+    const adminToken = await loadAdminToken(config.adminToken, embedded ? dataDir : undefined);
+    if (!adminToken) logger.warn('no TIJORI_ADMIN_TOKEN: the admin API (/admin/v1) is off');
+    const resolver = new ApiKeyResolver(db, keyring, { ttlMs: config.keyCacheTtlMs, clock });
+    // Changes made by any process reach this one's cache when their transaction commits.
+    const unlisten = await db.listen(KEY_CHANGES_CHANNEL, (apiKey) => resolver.forget(apiKey));
+    const rateLimiter: RateLimiter = config.redisUrl ? new RedisRateLimiter(config.redisUrl) : new MemoryRateLimiter();
+    const usage = new UsageTracker(db, clock, (err) => logger.warn({ err }, 'could not record key usage'));
+    usage.start(USAGE_FLUSH_MS);
     const app = await buildApp({
       db,
       orders: createOrderStore(db, orderStoreOptionsFor(db, config.databaseConcurrentBatches)),
       keyring,
-      resolver: new ApiKeyResolver(db, keyring, { ttlMs: config.keyCacheTtlMs, clock }),
+      resolver,
       replay: new MemoryReplayStore({ maxLifetimeSeconds: 2 * config.signatureToleranceSeconds, maxEntries: config.replayMaxEntries }),
       clock,
       logger,
       publicBaseUrl,
       bodyLimitBytes: config.bodyLimitBytes,
       signatureToleranceSeconds: config.signatureToleranceSeconds,
+      clientAddress: createClientAddressResolver({ trustedProxies: splitList(config.trustedProxies) }),
+      rateLimiter,
+      failureGuard: new AuthFailureGuard(rateLimiter, config.authFailuresPerMinutePerIp),
+      usage,
+      policy: { rateLimitPerMinute: config.rateLimitPerMinute, keyRotationWarningDays: config.keyRotationWarningDays, keyMaxAgeDays: config.keyMaxAgeDays },
+      admin: adminToken ? { token: new AdminToken(adminToken.token) } : undefined,
     });
     if (options.listen !== false) await app.listen({ port: config.port, host: config.host });
     else await app.ready();
@@ -98,8 +129,12 @@ export async function startGateway(config: Config, options: StartOptions = {}): 
       logger,
       publicBaseUrl,
       sandboxCredentialsFile,
+      adminTokenFile: adminToken?.origin === 'config' ? undefined : adminToken && join(dataDir, 'admin-token'),
       async close() {
         await app.close();
+        await usage.stop();
+        await unlisten();
+        await rateLimiter.close?.();
         if (!options.db) await db.close();
       },
     };

@@ -73,6 +73,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     );
   }
   if (typeof merged.masterKey === 'string') merged.masterKey = new Secret(merged.masterKey);
+  if (typeof merged.adminToken === 'string') merged.adminToken = new Secret(merged.adminToken);
   return Object.freeze(merged) as unknown as Config;
 }
 

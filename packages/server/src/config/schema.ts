@@ -18,6 +18,13 @@ export const CONFIG_SCHEMA = {
     databaseConcurrentBatches: { type: 'integer', minimum: 1, maximum: 200, default: 2, description: 'Multi-row order statements of each kind in flight at once; requests arriving meanwhile join the next batch.' },
     masterKey: { type: 'string', pattern: '^[A-Za-z0-9+/]{43}=$', description: 'Base64 of 32 bytes: encrypts secrets at rest. Required with databaseUrl unless masterKeyFile is set.' },
     masterKeyFile: { type: 'string', minLength: 1, description: 'File holding the base64 master key (mode 0600).' },
+    adminToken: { type: 'string', minLength: 32, maxLength: 512, pattern: '^[\\x21-\\x7e]+$', description: 'Bearer token for the admin API (/admin/v1). The embedded default generates one into dataDir/admin-token; with DATABASE_URL and no token the admin API is off.' },
+    trustedProxies: { type: 'string', default: '', description: 'Comma-separated IPs/CIDRs of reverse proxies whose X-Forwarded-For is believed; empty = the socket address is the client.' },
+    keyRotationWarningDays: { type: 'integer', minimum: 1, maximum: 3650, default: 90, description: 'Keys whose secret is older than this keep working but every reply carries a Tijori-Key-Warning header.' },
+    keyMaxAgeDays: { type: 'integer', minimum: 1, maximum: 3650, description: 'Optional hard expiry: keys whose secret is older than this are refused (expired_api_key).' },
+    rateLimitPerMinute: { type: 'integer', minimum: 1, maximum: 100000000, default: 6000, description: 'Default requests per minute per API key (a key may override it); bursts up to the same number.' },
+    authFailuresPerMinutePerIp: { type: 'integer', minimum: 1, maximum: 100000000, default: 120, description: 'Failed authentications a client address may make per minute before it is refused (429) without further checks.' },
+    redisUrl: { type: 'string', pattern: '^rediss?://', env: 'REDIS_URL', description: 'Redis URL; when set, rate limits are shared by every process using it.' },
     publicBaseUrl: { type: 'string', pattern: '^https?://[^/]+$', description: 'Origin merchants and customers reach this server at (payment links). Default http://host:port.' },
     logLevel: { type: 'string', enum: ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], default: 'info', description: 'Log level.' },
     signatureToleranceSeconds: { type: 'integer', minimum: 1, maximum: 3600, default: 300, description: 'Allowed clock difference for X-TIMESTAMP, each way.' },
@@ -34,5 +41,5 @@ type WithDefault = { [K in keyof Props]: Props[K] extends { default: unknown } ?
 
 type Plain = { [K in WithDefault]: ValueOf<Props[K]> } & { [K in Exclude<keyof Props, WithDefault>]?: ValueOf<Props[K]> };
 
-/** The validated settings. The master key is wrapped so that logging the config cannot leak it. */
-export type Config = Readonly<Omit<Plain, 'masterKey'> & { masterKey?: Secret<string> }>;
+/** The validated settings. The master key and admin token are wrapped so that logging the config cannot leak them. */
+export type Config = Readonly<Omit<Plain, 'masterKey' | 'adminToken'> & { masterKey?: Secret<string>; adminToken?: Secret<string> }>;

@@ -6,7 +6,7 @@ import { ManualClock } from '../lib/clock.js';
 import { Secret } from '../lib/secret.js';
 import type { Db, Queryable } from '../store/db.js';
 import { migrate } from '../store/migrate.js';
-import { revokeApiKey } from '../store/queries/merchants.js';
+import { revokeApiKey } from '../store/queries/api-keys.js';
 import { BACKENDS, type OpenedBackend } from '../test-support/backends.js';
 import { ApiKeyResolver } from './api-key-resolver.js';
 import { Keyring } from './keyring.js';

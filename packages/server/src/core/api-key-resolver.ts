@@ -1,32 +1,42 @@
 import { inspect } from 'node:util';
 import { LRUCache } from 'lru-cache';
-import type { Mode } from '../lib/ids.js';
 import type { Clock } from '../lib/clock.js';
+import type { Mode } from '../lib/ids.js';
+import { IpAllowlist } from '../lib/ip-allowlist.js';
 import type { Queryable } from '../store/db.js';
-import { findApiKey } from '../store/queries/merchants.js';
+import { type AllowlistMode, type ApiKeyRecord, findApiKey, type SignatureSchemeName } from '../store/queries/api-keys.js';
+import { apiKeySecretContext } from './api-keys.js';
 import type { Keyring } from './keyring.js';
-import { apiKeySecretContext } from './merchants.js';
 
 /** What the request-auth plugin needs to know about the key a request names. */
 export interface ResolvedKey {
   found: true;
   keyId: string;
+  apiKey: string;
   merchantId: string;
   mode: Mode;
   status: 'active' | 'revoked';
   merchantStatus: 'active' | 'suspended';
   /**
-   * HMAC keys that verify for this API key (more than one during a rotation
-   * overlap), decrypted once per cache fill for the hot path. The array prints
-   * as "[secret]" in logs and JSON.
+   * HMAC keys that verify for this API key, decrypted once per cache fill for
+   * the hot path: the current secret, then the previous one during a rotation
+   * overlap. The array prints as "[secret]" in logs and JSON.
    */
   readonly secretValues: readonly Buffer[];
+  /** Until when secretValues[1] (the previous secret) may still verify, epoch ms. */
+  previousSecretExpiresAtMs: number | null;
+  /** When the current secret was issued, epoch ms: the age the expiry policy measures. */
+  secretIssuedAtMs: number;
+  allowedSchemes: readonly SignatureSchemeName[];
+  allowlist: IpAllowlist;
+  allowlistMode: AllowlistMode;
+  rateLimitPerMinute: number | null;
 }
 
 type Entry = ResolvedKey | { found: false };
 
 export interface ApiKeyResolverOptions {
-  /** How long a cached answer is trusted: the bound on how late a revocation takes effect in this process. */
+  /** How long a cached answer is trusted without a change notification: the backstop bound on how late a change takes effect. */
   ttlMs: number;
   clock: Clock;
   maxEntries?: number;
@@ -35,11 +45,45 @@ export interface ApiKeyResolverOptions {
 // Real keys are pk_test_/pk_live_ + 24 hex; anything far off is refused before any lookup.
 const API_KEY_SHAPE = /^pk_(test|live)_[A-Za-z0-9]{8,64}$/;
 
+/** An array that prints as "[secret]" if it ever reaches a log, while its elements stay usable. */
+function maskedArray(values: Buffer[]): readonly Buffer[] {
+  Object.defineProperty(values, 'toJSON', { value: () => '[secret]' });
+  Object.defineProperty(values, inspect.custom, { value: () => '[secret]' });
+  return Object.freeze(values);
+}
+
+function resolve(row: ApiKeyRecord, keyring: Keyring): ResolvedKey {
+  const secrets: Buffer[] = [];
+  if (row.secretEnc) secrets.push(Buffer.from(keyring.fields.decrypt(row.secretEnc, apiKeySecretContext(row.id)), 'utf8'));
+  if (row.previousSecretEnc && row.previousSecretExpiresAt) {
+    secrets.push(Buffer.from(keyring.fields.decrypt(row.previousSecretEnc, apiKeySecretContext(row.id, 'previous_secret_enc')), 'utf8'));
+  }
+  return {
+    found: true,
+    keyId: row.id,
+    apiKey: row.apiKey,
+    merchantId: row.merchantId,
+    mode: row.mode,
+    status: row.status,
+    merchantStatus: row.merchantStatus,
+    secretValues: maskedArray(secrets),
+    previousSecretExpiresAtMs: secrets.length > 1 ? (row.previousSecretExpiresAt?.getTime() ?? null) : null,
+    secretIssuedAtMs: row.secretIssuedAt.getTime(),
+    allowedSchemes: row.allowedSchemes,
+    allowlist: new IpAllowlist(row.ipAllowlist),
+    allowlistMode: row.ipAllowlistMode,
+    rateLimitPerMinute: row.rateLimitPerMinute,
+  };
+}
+
 /**
- * Resolves X-API-KEY to its merchant and decrypted secret, with a small TTL
- * cache so the hot path does not query the database for every request.
- * Unknown keys are cached too, so a flood of made-up keys cannot turn into a
- * flood of queries; concurrent misses for one key share one query.
+ * Resolves X-API-KEY to its merchant, policy and decrypted secrets, with a
+ * small TTL cache so the hot path does not query the database for every
+ * request. Changes (revocation, rotation, policy) evict the entry at once in
+ * every process through `forget`, wired to PostgreSQL NOTIFY in main.ts; the
+ * TTL bounds the delay if a notification is ever lost. Unknown keys are
+ * cached too, so a flood of made-up keys cannot become a flood of queries;
+ * concurrent misses for one key share one query.
  */
 export class ApiKeyResolver {
   readonly #cache: LRUCache<string, Entry>;
@@ -53,17 +97,7 @@ export class ApiKeyResolver {
       ttlResolution: 0,
       fetchMethod: async (apiKey) => {
         const row = await findApiKey(db, apiKey);
-        if (!row) return { found: false };
-        const secret = Buffer.from(keyring.fields.decrypt(row.secretEnc, apiKeySecretContext(row.id)), 'utf8');
-        return {
-          found: true,
-          keyId: row.id,
-          merchantId: row.merchantId,
-          mode: row.mode,
-          status: row.status,
-          merchantStatus: row.merchantStatus,
-          secretValues: maskedArray([secret]),
-        };
+        return row ? resolve(row, keyring) : { found: false };
       },
     });
   }
@@ -75,15 +109,8 @@ export class ApiKeyResolver {
     return entry?.found ? entry : undefined;
   }
 
-  /** Drops a cached key at once (after a revocation in this process). */
+  /** Drops a cached key (it changed somewhere); the next request reads it afresh. */
   forget(apiKey: string): void {
     this.#cache.delete(apiKey);
   }
-}
-
-/** An array that prints as "[secret]" if it ever reaches a log, while its elements stay usable. */
-function maskedArray(values: Buffer[]): readonly Buffer[] {
-  Object.defineProperty(values, 'toJSON', { value: () => '[secret]' });
-  Object.defineProperty(values, inspect.custom, { value: () => '[secret]' });
-  return Object.freeze(values);
 }

@@ -1,22 +1,13 @@
 import type { Clock } from '../lib/clock.js';
-import { ID_PREFIX, type Mode, newApiKey, newId, newSecretKey } from '../lib/ids.js';
-import { Secret } from '../lib/secret.js';
+import { ID_PREFIX, type Mode, newId } from '../lib/ids.js';
 import type { Db, Queryable } from '../store/db.js';
-import { countMerchants, insertApiKey, insertMerchant } from '../store/queries/merchants.js';
+import { notifyKeyChanged } from '../store/queries/api-keys.js';
+import { countMerchants, insertMerchant, setMerchantStatus } from '../store/queries/merchants.js';
+import { type IssuedKey, insertHmacKey } from './api-keys.js';
 import type { Keyring } from './keyring.js';
 
-export interface IssuedCredentials {
+export interface IssuedCredentials extends IssuedKey {
   merchantId: string;
-  keyId: string;
-  apiKey: string;
-  /** Shown once, to whoever created the key; only its ciphertext is stored. */
-  secretKey: Secret<string>;
-  mode: Mode;
-}
-
-/** The AAD that binds a stored secret to its own api_keys row. */
-export function apiKeySecretContext(keyId: string): string {
-  return `api_keys.secret_enc:${keyId}`;
 }
 
 async function insertMerchantWithKey(
@@ -26,25 +17,22 @@ async function insertMerchantWithKey(
   input: { name: string; mode: Mode },
 ): Promise<IssuedCredentials> {
   const merchantId = newId(ID_PREFIX.merchant);
-  const keyId = newId(ID_PREFIX.apiKeyRecord);
-  const apiKey = newApiKey(input.mode);
-  const secretKey = new Secret(newSecretKey(input.mode));
-  const now = new Date(clock.nowMs());
-  await insertMerchant(tx, { id: merchantId, name: input.name, createdAt: now });
-  await insertApiKey(tx, {
-    id: keyId,
-    merchantId,
-    apiKey,
-    mode: input.mode,
-    secretEnc: keyring.fields.encrypt(secretKey.reveal(), apiKeySecretContext(keyId)),
-    createdAt: now,
-  });
-  return { merchantId, keyId, apiKey, secretKey, mode: input.mode };
+  await insertMerchant(tx, { id: merchantId, name: input.name, createdAt: new Date(clock.nowMs()) });
+  const key = await insertHmacKey(tx, keyring, clock, { merchantId, mode: input.mode, label: null });
+  return { merchantId, ...key };
 }
 
 /** Creates a merchant and its first API key, atomically. */
 export function createMerchant(db: Db, keyring: Keyring, clock: Clock, input: { name: string; mode: Mode }): Promise<IssuedCredentials> {
   return db.transaction((tx) => insertMerchantWithKey(tx, keyring, clock, input));
+}
+
+/** Suspends or reactivates a merchant; every process drops its cached keys at once. */
+export function setMerchantActive(db: Db, merchantId: string, active: boolean): Promise<void> {
+  return db.transaction(async (tx) => {
+    const keys = await setMerchantStatus(tx, merchantId, active ? 'active' : 'suspended');
+    for (const apiKey of keys) await notifyKeyChanged(tx, apiKey);
+  });
 }
 
 // Any constant; serialises first-start bootstraps of processes sharing one database.

@@ -8,6 +8,7 @@ export const ERRORS = {
   missing_auth_header: { status: 401, message: 'A required authentication header is missing.' },
   unknown_api_key: { status: 401, message: 'The API key is not recognised.' },
   revoked_api_key: { status: 401, message: 'The API key has been revoked.' },
+  expired_api_key: { status: 401, message: "The API key's secret is older than the maximum age; roll the key." },
   merchant_suspended: { status: 401, message: 'The merchant account is suspended.' },
   malformed_timestamp: { status: 401, message: 'X-TIMESTAMP must be a UNIX time in decimal seconds.' },
   timestamp_in_milliseconds: { status: 401, message: 'X-TIMESTAMP was sent in milliseconds; send seconds.' },
@@ -16,7 +17,13 @@ export const ERRORS = {
   signature_scheme_not_allowed: { status: 401, message: 'This API key does not accept that signature scheme.' },
   malformed_signature: { status: 401, message: 'X-SIGNATURE must be 64 hexadecimal characters (HMAC-SHA256).' },
   invalid_signature: { status: 401, message: 'The signature does not match the request.' },
+  rotated_secret_expired: { status: 401, message: 'This request was signed with a secret that was rolled and whose overlap has ended; use the new secret.' },
   replayed_request: { status: 401, message: 'This signature has already been used; sign each request afresh.' },
+
+  // 403 / 429: where from, and how often
+  ip_not_allowed: { status: 403, message: "The request came from an address outside this API key's allowlist." },
+  rate_limited: { status: 429, message: 'Too many requests for this API key; retry after the time in Retry-After.' },
+  too_many_auth_failures: { status: 429, message: 'Too many failed authentications from this address; retry after the time in Retry-After.' },
 
   // 4xx: the request itself
   not_acceptable: { status: 406, message: 'This API only replies with application/json.' },
@@ -28,6 +35,12 @@ export const ERRORS = {
   duplicate_order_id: { status: 409, message: 'An order with this order_id already exists.' },
   order_not_found: { status: 404, message: 'No order with this order_id exists for this API key.' },
   route_not_found: { status: 404, message: 'No such endpoint.' },
+
+  // Admin API
+  admin_unauthorized: { status: 401, message: 'The admin API needs Authorization: Bearer <admin token>.' },
+  merchant_not_found: { status: 404, message: 'No such merchant.' },
+  key_not_found: { status: 404, message: 'No such API key.' },
+  key_revoked: { status: 409, message: 'The API key is revoked; issue a new one.' },
 
   // 5xx: ours, never the caller's fault
   internal_error: { status: 500, message: 'Something went wrong on our side. Quote the request_id to support.' },

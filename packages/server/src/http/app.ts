@@ -2,12 +2,18 @@ import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
+import type { AdminToken } from '../core/admin-token.js';
 import type { ApiKeyResolver } from '../core/api-key-resolver.js';
+import type { AuthFailureGuard } from '../core/auth-failure-guard.js';
+import type { UsageTracker } from '../core/usage-tracker.js';
+import type { RateLimiter } from '../rate-limit/rate-limiter.js';
+import { adminApi } from './admin/admin-api.js';
+import type { ClientAddressResolver } from './client-address.js';
 import type { Keyring } from '../core/keyring.js';
 import type { Clock } from '../lib/clock.js';
 import { newRequestId } from '../lib/ids.js';
 import type { ReplayStore } from '../replay/replay-store.js';
-import type { Queryable } from '../store/db.js';
+import type { Db } from '../store/db.js';
 import type { OrderStore } from '../store/order-store.js';
 import { registerErrorHandling } from './error-handler.js';
 import { registerJsonBody } from './json-body.js';
@@ -17,7 +23,7 @@ import { orderCreateRoute } from './routes/order-create.js';
 import { orderStatusRoute } from './routes/order-status.js';
 
 export interface AppDeps {
-  db: Queryable;
+  db: Db;
   orders: OrderStore;
   keyring: Keyring;
   resolver: ApiKeyResolver;
@@ -27,6 +33,13 @@ export interface AppDeps {
   publicBaseUrl: string;
   bodyLimitBytes: number;
   signatureToleranceSeconds: number;
+  clientAddress: ClientAddressResolver;
+  rateLimiter: RateLimiter;
+  failureGuard: AuthFailureGuard;
+  usage: UsageTracker;
+  policy: { rateLimitPerMinute: number; keyRotationWarningDays: number; keyMaxAgeDays: number | undefined };
+  /** Absent when no admin token is configured: the admin API is then not mounted at all. */
+  admin: { token: AdminToken } | undefined;
 }
 
 /** Builds the HTTP application; main.ts chooses the implementations behind `deps`. */
@@ -85,11 +98,34 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
       replay: deps.replay,
       clock: deps.clock,
       toleranceSeconds: deps.signatureToleranceSeconds,
+      clientAddress: deps.clientAddress,
+      rateLimiter: deps.rateLimiter,
+      failureGuard: deps.failureGuard,
+      usage: deps.usage,
+      defaultRateLimitPerMinute: deps.policy.rateLimitPerMinute,
+      keyRotationWarningDays: deps.policy.keyRotationWarningDays,
+      keyMaxAgeDays: deps.policy.keyMaxAgeDays,
     });
     const routeDeps = { orders: deps.orders, keyring: deps.keyring, clock: deps.clock, publicBaseUrl: deps.publicBaseUrl };
     orderCreateRoute(api, routeDeps);
     orderStatusRoute(api, routeDeps);
   });
+
+  const admin = deps.admin;
+  if (admin) {
+    await app.register(async function operatorApi(scope) {
+      await adminApi(scope, {
+        db: deps.db,
+        keyring: deps.keyring,
+        clock: deps.clock,
+        token: admin.token,
+        usage: deps.usage,
+        onKeysChanged: (keys) => keys.forEach((k) => deps.resolver.forget(k)),
+        rateLimitPerMinute: deps.policy.rateLimitPerMinute,
+        rotationWarningDays: deps.policy.keyRotationWarningDays,
+      });
+    });
+  }
 
   return app;
 }

@@ -18,6 +18,7 @@ export async function openPgliteDb(dataDir: string | undefined): Promise<Db> {
     exec: async (script) => {
       await pg.exec(script);
     },
+    listen: (channel, onPayload) => pg.listen(channel, onPayload),
     close: () => pg.close(),
   };
 }

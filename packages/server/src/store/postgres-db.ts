@@ -35,6 +35,11 @@ export async function openPostgresDb(options: PostgresOptions): Promise<Db> {
     exec: async (script) => {
       await sql.unsafe(script);
     },
+    listen: async (channel, onPayload) => {
+      // postgres.js keeps one dedicated connection for LISTEN and re-subscribes after reconnecting.
+      const { unlisten } = await sql.listen(channel, onPayload);
+      return unlisten;
+    },
     close: () => sql.end({ timeout: 5 }),
   };
 }

@@ -50,7 +50,7 @@ export interface TestGateway {
 export const BASE_URL = 'https://gateway.test';
 
 /** A gateway on the given back-end, driven through app.inject(), with a clock the test controls. */
-export async function startTestGateway(backend: Backend): Promise<TestGateway> {
+export async function startTestGateway(backend: Backend, env: Record<string, string> = {}): Promise<TestGateway> {
   const opened = await backend.open();
   const clock = new ManualClock(Date.UTC(2026, 10, 23, 12, 0, 0));
   const logs: string[] = [];
@@ -60,6 +60,9 @@ export async function startTestGateway(backend: Backend): Promise<TestGateway> {
     TIJORI_DATA_DIR: dataDir,
     TIJORI_MASTER_KEY: randomBytes(32).toString('base64'),
     TIJORI_PUBLIC_BASE_URL: BASE_URL,
+    // The refusal suites fail authentication on purpose, many times a minute; the guard has tests of its own.
+    TIJORI_AUTH_FAILURES_PER_MINUTE_PER_IP: '1000000',
+    ...env,
   });
   const gateway = await startGateway(config, { db: opened.db, clock, logger, listen: false });
   if (!gateway.sandboxCredentialsFile) throw new Error('expected a sandbox merchant on an empty store');

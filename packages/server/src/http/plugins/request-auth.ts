@@ -1,11 +1,16 @@
 import { checkTimestamp, describeSignedStrings, type TimestampCheck, type VerifyFailureCode, verifyRequest } from '@tijori/signing';
-import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { ApiKeyResolver, ResolvedKey } from '../../core/api-key-resolver.js';
 import { ApiError } from '../../errors/api-error.js';
 import type { ErrorCode } from '../../errors/catalogue.js';
 import { type Clock, nowSeconds } from '../../lib/clock.js';
 import type { ReplayStore } from '../../replay/replay-store.js';
+import type { AuthFailureGuard } from '../../core/auth-failure-guard.js';
+import type { UsageTracker } from '../../core/usage-tracker.js';
+import { rateLimitHeaders } from '../../rate-limit/rate-limit-headers.js';
+import { type RateLimiter, RateLimiterUnavailable } from '../../rate-limit/rate-limiter.js';
 import { acceptsJson } from '../accepts-json.js';
+import type { ClientAddressResolver } from '../client-address.js';
 import { INVALID_JSON } from '../json-body.js';
 
 export interface RequestAuthOptions {
@@ -13,14 +18,28 @@ export interface RequestAuthOptions {
   replay: ReplayStore;
   clock: Clock;
   toleranceSeconds: number;
+  clientAddress: ClientAddressResolver;
+  rateLimiter: RateLimiter;
+  failureGuard: AuthFailureGuard;
+  usage: UsageTracker;
+  /** Requests per minute for keys without their own limit. */
+  defaultRateLimitPerMinute: number;
+  keyRotationWarningDays: number;
+  keyMaxAgeDays: number | undefined;
 }
 
 declare module 'fastify' {
   interface FastifyRequest {
-    /** The authenticated API key; set for every /api/ handler. */
+    /** The API key the request names, once resolved; every /api/ handler sees an authenticated one. */
     apiKey: ResolvedKey | null;
+    /** The client address (socket, or X-Forwarded-For through trusted proxies only). */
+    clientIp: string;
+    /** Let through in report-only mode although outside the key's allowlist. */
+    outsideAllowlist: boolean;
   }
 }
+
+const DAY_MS = 86_400_000;
 
 const AUTH_HEADERS = ['x-api-key', 'x-timestamp', 'x-signature'] as const;
 
@@ -53,10 +72,18 @@ function timestampError(check: Extract<TimestampCheck, { ok: false }>, now: numb
  * reaches a handler unless all pass.
  */
 export function registerRequestAuth(app: FastifyInstance, options: RequestAuthOptions): void {
-  const { resolver, replay, clock, toleranceSeconds } = options;
+  const { resolver, replay, clock, toleranceSeconds, usage, failureGuard } = options;
   app.decorateRequest('apiKey', null);
+  app.decorateRequest('clientIp', '');
+  app.decorateRequest('outsideAllowlist', false);
 
-  app.addHook('onRequest', async function authenticateHeaders(request) {
+  app.addHook('onRequest', async function authenticateHeaders(request, reply) {
+    request.clientIp = options.clientAddress(request.socket.remoteAddress, request.headers['x-forwarded-for']);
+    const wait = failureGuard.retryAfterSeconds(request.clientIp, clock.nowMs());
+    if (wait > 0) {
+      reply.header('retry-after', String(wait));
+      throw new ApiError('too_many_auth_failures');
+    }
     if (!acceptsJson(request.headers.accept)) throw new ApiError('not_acceptable');
     const missing = AUTH_HEADERS.filter((name) => !header(request, name));
     if (missing.length > 0) {
@@ -74,9 +101,21 @@ export function registerRequestAuth(app: FastifyInstance, options: RequestAuthOp
     if (key.status === 'revoked') throw new ApiError('revoked_api_key');
     if (key.merchantStatus !== 'active') throw new ApiError('merchant_suspended');
     request.apiKey = key;
+    const ageDays = (clock.nowMs() - key.secretIssuedAtMs) / DAY_MS;
+    if (options.keyMaxAgeDays !== undefined && ageDays > options.keyMaxAgeDays) throw new ApiError('expired_api_key');
+    if (ageDays > options.keyRotationWarningDays) {
+      reply.header('tijori-key-warning', `secret is ${Math.floor(ageDays)} days old; roll it (policy: every ${options.keyRotationWarningDays} days)`);
+    }
+    // Checked before the signature, as the seeds prescribe: an address outside the list learns nothing more.
+    if (!key.allowlist.allows(request.clientIp)) {
+      if (key.allowlistMode === 'enforce') {
+        throw new ApiError('ip_not_allowed', `The request came from ${request.clientIp}, which is not in this API key's IP allowlist.`, { client_ip: request.clientIp });
+      }
+      request.outsideAllowlist = true;
+    }
   });
 
-  app.addHook('preValidation', async function verifySignature(request) {
+  app.addHook('preValidation', async function verifySignature(request, reply) {
     const key = request.apiKey as ResolvedKey;
     const now = nowSeconds(clock);
     const parsedBody = request.body === INVALID_JSON || request.rawBody === null ? undefined : request.body;
@@ -93,7 +132,7 @@ export function registerRequestAuth(app: FastifyInstance, options: RequestAuthOp
       nowSeconds: now,
       toleranceSeconds,
     };
-    const result = verifyRequest(input);
+    const result = verifyRequest({ ...input, allowedSchemes: key.allowedSchemes });
     if (!result.ok) {
       if (result.code === 'signature_mismatch' && key.mode === 'test') {
         // Sandbox only: show what we signed (body as hash and length) so the
@@ -104,8 +143,39 @@ export function registerRequestAuth(app: FastifyInstance, options: RequestAuthOp
       const details = result.code.startsWith('timestamp') ? { server_time: now } : undefined;
       throw new ApiError(VERIFY_TO_ERROR[result.code], result.message, details);
     }
+    if (result.secretIndex === 1 && key.previousSecretExpiresAtMs !== null && clock.nowMs() > key.previousSecretExpiresAtMs) {
+      throw new ApiError('rotated_secret_expired', `This request was signed with the secret that was replaced; its overlap ended at ${new Date(key.previousSecretExpiresAtMs).toISOString()}. Sign with the new secret.`);
+    }
     const fresh = await replay.claim(`${key.keyId}:${result.signature}`, result.timestampSeconds + toleranceSeconds, now);
     if (!fresh) throw new ApiError('replayed_request');
+    await takeFromBudget(request, reply, key);
     if (request.body === INVALID_JSON) throw new ApiError('invalid_json');
+  });
+
+  /** After authentication, so that knowing an API key (not its secret) cannot spend a merchant's budget. */
+  async function takeFromBudget(request: FastifyRequest, reply: FastifyReply, key: ResolvedKey): Promise<void> {
+    const perMinute = key.rateLimitPerMinute ?? options.defaultRateLimitPerMinute;
+    let decision;
+    try {
+      decision = await options.rateLimiter.consume(`key:${key.keyId}`, { limit: perMinute, periodSeconds: 60 }, clock.nowMs());
+    } catch (err) {
+      // Rate limiting protects capacity; it is not what keeps requests authentic,
+      // so a limiter outage lets traffic through (logged) rather than stop payments.
+      if (!(err instanceof RateLimiterUnavailable)) throw err;
+      request.log.error({ err }, 'rate limiter unavailable: request not limited');
+      return;
+    }
+    reply.headers(rateLimitHeaders(decision));
+    if (!decision.allowed) throw new ApiError('rate_limited');
+  }
+
+  app.addHook('onResponse', async function countUsage(request, reply) {
+    const status = reply.statusCode;
+    if (request.apiKey) {
+      usage.record(request.apiKey.keyId, request.clientIp, { refused: status >= 400, outsideAllowlist: request.outsideAllowlist || status === 403 });
+    }
+    if (status === 401 || status === 403) {
+      await failureGuard.recordFailure(request.clientIp, clock.nowMs()).catch((err: unknown) => request.log.warn({ err }, 'could not count an authentication failure'));
+    }
   });
 }
