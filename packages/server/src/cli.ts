@@ -1,5 +1,7 @@
 #!/usr/bin/env node
 import { Command } from 'commander';
+import { registerKeyCommands } from './cli/key-commands.js';
+import { registerMerchantCommands } from './cli/merchant-commands.js';
 import { ConfigError, loadConfig } from './config/load-config.js';
 import { startGateway } from './main.js';
 import { startBanner } from './start-banner.js';
@@ -42,6 +44,10 @@ program
     process.on('SIGTERM', () => void stop('SIGTERM'));
     process.on('SIGINT', () => void stop('SIGINT'));
   });
+
+// The operator's commands: thin clients of the admin API (/admin/v1) of a running gateway.
+registerMerchantCommands(program);
+registerKeyCommands(program);
 
 program.parseAsync().catch((err: unknown) => {
   process.stderr.write(`tijori: ${err instanceof Error ? err.message : String(err)}\n`);

@@ -98,7 +98,9 @@ export async function startGateway(config: Config, options: StartOptions = {}): 
     const resolver = new ApiKeyResolver(db, keyring, { ttlMs: config.keyCacheTtlMs, clock });
     // Changes made by any process reach this one's cache when their transaction commits.
     const unlisten = await db.listen(KEY_CHANGES_CHANNEL, (apiKey) => resolver.forget(apiKey));
-    const rateLimiter: RateLimiter = config.redisUrl ? new RedisRateLimiter(config.redisUrl) : new MemoryRateLimiter();
+    const rateLimiter: RateLimiter = config.redisUrl
+      ? new RedisRateLimiter(config.redisUrl, { onConnectionError: (err) => logger.warn({ err }, 'Redis connection error (rate limits)') })
+      : new MemoryRateLimiter();
     const usage = new UsageTracker(db, clock, (err) => logger.warn({ err }, 'could not record key usage'));
     usage.start(USAGE_FLUSH_MS);
     const app = await buildApp({
@@ -130,12 +132,24 @@ export async function startGateway(config: Config, options: StartOptions = {}): 
       publicBaseUrl,
       sandboxCredentialsFile,
       adminTokenFile: adminToken?.origin === 'config' ? undefined : adminToken && join(dataDir, 'admin-token'),
+      /** Stops taking requests, drains, then releases everything; one failing step does not keep the others open. */
       async close() {
-        await app.close();
-        await usage.stop();
-        await unlisten();
-        await rateLimiter.close?.();
-        if (!options.db) await db.close();
+        const steps: Array<() => Promise<unknown> | undefined> = [
+          () => app.close(),
+          () => usage.stop(),
+          () => unlisten(),
+          () => rateLimiter.close?.(),
+          () => (options.db ? undefined : db.close()),
+        ];
+        const failures: unknown[] = [];
+        for (const step of steps) {
+          try {
+            await step();
+          } catch (err) {
+            failures.push(err);
+          }
+        }
+        if (failures.length > 0) logger.warn({ err: failures[0] }, `${failures.length} step(s) failed while closing`);
       },
     };
   } catch (err) {

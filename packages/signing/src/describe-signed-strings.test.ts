@@ -1,6 +1,6 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { createHash, createHmac } from 'node:crypto';
+import { createHash, createHmac, generateKeyPairSync } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { describeSignedStrings, type SignedStringDescription } from './describe-signed-strings.js';
 import type { VerifyRequestInput } from './verify-request.js';
@@ -105,5 +105,25 @@ describe('describeSignedStrings', () => {
     }
     const [v1] = describeSignedStrings(input({ timestamp: undefined, rawBody: 42 as unknown as string, parsedBody: undefined }));
     assert.equal(v1!.signed, placeholder(''));
+  });
+});
+
+describe('describeSignedStrings with public keys', () => {
+  const { publicKey } = generateKeyPairSync('ed25519');
+
+  it('lists only the v2 string, the one thing a public key signs', () => {
+    assert.deepEqual(describeSignedStrings(input({ publicKeys: [publicKey] })), [
+      { scheme: 'v2', form: 'raw', signed: `POST${PATH}${placeholder(PRETTY)}${TS}`, body_sha256: sha256(PRETTY), body_length: Buffer.byteLength(PRETTY) },
+    ]);
+  });
+
+  it('lists nothing when the allowed schemes exclude v2', () => {
+    assert.deepEqual(describeSignedStrings(input({ publicKeys: [publicKey], allowedSchemes: ['v1'] })), []);
+  });
+
+  it('lists every allowed scheme, as before, when publicKeys is empty or absent', () => {
+    for (const publicKeys of [[], undefined]) {
+      assert.deepEqual(describeSignedStrings(input({ publicKeys })).map((d) => `${d.scheme}/${d.form}`), ['v1/raw', 'v1/canonical', 'v2/raw']);
+    }
   });
 });

@@ -8,6 +8,7 @@
  */
 import { createHash } from 'node:crypto';
 import { canonicalJson } from './canonical-json.js';
+import { publicKeysGiven } from './public-key.js';
 import { isBytesOrString, type SignatureScheme } from './sign-request.js';
 import type { VerifyRequestInput } from './verify-request.js';
 
@@ -25,7 +26,9 @@ export interface SignedStringDescription {
  * scheme: v1 over the raw body, v1 over the canonical JSON (when parsedBody
  * has a JSON form), and v2. `version` does not narrow the list, so a client
  * that sent the wrong X-SIGNATURE-VERSION still sees the string it meant to
- * sign. Never throws; inputs of the wrong type are described as empty.
+ * sign. With publicKeys (non-empty) only the v2 string is listed, because a
+ * public key signs nothing else. Never throws; inputs of the wrong type are
+ * described as empty.
  */
 export function describeSignedStrings(
   input: Omit<VerifyRequestInput, 'secrets' | 'signature' | 'nowSeconds' | 'toleranceSeconds'>,
@@ -40,8 +43,9 @@ export function describeSignedStrings(
 function describe(input: Omit<VerifyRequestInput, 'secrets' | 'signature' | 'nowSeconds' | 'toleranceSeconds'>): SignedStringDescription[] {
   const given: Partial<Record<keyof VerifyRequestInput, unknown>> =
     typeof input === 'object' && input !== null ? input : {};
-  const allowed: readonly unknown[] =
+  const configured: readonly unknown[] =
     given.allowedSchemes === undefined ? ['v1', 'v2'] : Array.isArray(given.allowedSchemes) ? given.allowedSchemes : [];
+  const allowed = publicKeysGiven(given.publicKeys) ? configured.filter((scheme) => scheme === 'v2') : configured;
   const timestamp = typeof given.timestamp === 'string' ? given.timestamp : '';
   const raw = isBytesOrString(given.rawBody) ? given.rawBody : '';
   const out: SignedStringDescription[] = [];

@@ -1,6 +1,7 @@
 export { canonicalJson } from './canonical-json.js';
 export { checkTimestamp, DEFAULT_TOLERANCE_SECONDS, type TimestampCheck } from './timestamp.js';
 export { signRequest, type SignatureScheme, type SignRequestInput } from './sign-request.js';
+export { parsePublicKey, type PublicKeyAlgorithm, type PublicKeyParse } from './public-key.js';
 export {
   verifyRequest,
   VERIFY_FAILURE_CODES,

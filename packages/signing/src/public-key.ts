@@ -123,15 +123,32 @@ export function signMessage(algorithm: PublicKeyAlgorithm, privateKey: KeyObject
  *
  * Ed25519: OpenSSL rejects non-canonical signatures (S not below the group
  * order), so a valid signature cannot be altered into a second valid one; we
- * rely on that for non-malleability. The replay key is the message digest in
- * any case, never the signature, so a malleated signature could not replay a
- * request either. RSA-PSS signatures are randomised by design: the same
- * request can arrive with many valid signatures, which is why.
+ * rely on that for non-malleability. The replay key is the message digest
+ * anyway, never the signature, so even a malleated signature could not replay
+ * a request. (It has to be the digest: RSA-PSS signatures are randomised, so
+ * one request can arrive with many valid signatures.)
  */
 export function verifyMessage(algorithm: PublicKeyAlgorithm, publicKey: KeyObject, message: Uint8Array, signature: Uint8Array): boolean {
   return algorithm === 'ed25519'
     ? verify(null, message, publicKey, signature)
     : verify('sha256', message, { key: publicKey, ...RSA_PSS_OPTIONS }, signature);
+}
+
+/**
+ * For an RSA signature that failed verifyMessage: is it a valid signature
+ * made with the wrong padding or salt length? Used only to word the failure,
+ * never to accept anything. Anyone holding the public key could compute the
+ * same answer, so it reveals nothing.
+ */
+export function diagnoseRsaSignature(
+  publicKey: KeyObject,
+  message: Uint8Array,
+  signature: Uint8Array,
+): 'pkcs1-v1_5' | 'pss-other-salt-length' | undefined {
+  if (verify('sha256', message, { key: publicKey, padding: constants.RSA_PKCS1_PADDING }, signature)) return 'pkcs1-v1_5';
+  const anySalt = { key: publicKey, padding: constants.RSA_PKCS1_PSS_PADDING, saltLength: constants.RSA_PSS_SALTLEN_AUTO };
+  if (verify('sha256', message, anySalt, signature)) return 'pss-other-salt-length';
+  return undefined;
 }
 
 /**

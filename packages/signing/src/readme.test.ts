@@ -1,9 +1,11 @@
 /** The README is part of the specification: its examples must be true and its code table complete. */
-import { describe, it } from 'node:test';
+import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import { VERIFY_FAILURE_CODES } from './verify-request.js';
+import { OpensslWorkspace, skipWithoutOpenssl } from './openssl.fixture.js';
+import { parsePublicKey } from './public-key.js';
+import { VERIFY_FAILURE_CODES, verifyRequest } from './verify-request.js';
 import { DEFAULT_TOLERANCE_SECONDS } from './timestamp.js';
 
 const readme = readFileSync(new URL('../README.md', import.meta.url), 'utf8');
@@ -44,5 +46,89 @@ describe('README.md', () => {
 
   it('states the default tolerance', () => {
     assert.ok(readme.includes(`= ${DEFAULT_TOLERANCE_SECONDS} seconds`));
+  });
+});
+
+describe('README.md, public-key signatures', () => {
+  const section = readme.slice(readme.indexOf('## Public-key signatures'), readme.indexOf('## Timestamps'));
+  /** The shell blocks marked `<!-- tested: NAME -->`: the exact commands the README gives merchants. */
+  const tested = new Map([...section.matchAll(/<!-- tested: ([a-z0-9-]+) -->\n```sh\n([\s\S]*?)```/g)].map((m) => [m[1]!, m[2]!]));
+  const ed25519 = (JSON.parse(readFileSync(new URL('../test-vectors.json', import.meta.url), 'utf8')) as {
+    v2_ed25519: Array<{ name: string; public_key_pem: string; fingerprint: string; method: string; path: string; body: string; timestamp: string; signature: string }>;
+  }).v2_ed25519;
+
+  it('has the section, with its tested command blocks', () => {
+    assert.ok(section.length > 1000);
+    assert.deepEqual([...tested.keys()].sort(), ['fingerprint', 'generate', 'message', 'sign-ed25519', 'sign-rsa']);
+  });
+
+  it('names only failure codes that exist, and the ones a public key changes', () => {
+    const named = new Set([...section.matchAll(/`([a-z]+(?:_[a-z]+)+)`/g)].map((m) => m[1]!).filter((c) => /^(missing|malformed|timestamp|unsupported|scheme|signature)_/.test(c)));
+    for (const code of named) assert.ok(VERIFY_FAILURE_CODES.includes(code as never), code);
+    for (const code of ['scheme_not_allowed', 'malformed_signature', 'signature_mismatch']) assert.ok(named.has(code), code);
+  });
+
+  it('shows an Ed25519 worked example taken from test-vectors.json', () => {
+    const v = ed25519.find((x) => section.includes(x.signature));
+    assert.ok(v, 'a v2_ed25519 signature appears in the section');
+    assert.ok(section.includes(v.public_key_pem));
+    assert.ok(section.includes(`message:     ${v.method}${v.path}${v.body}${v.timestamp}\n`));
+    assert.ok(section.includes(v.fingerprint));
+  });
+
+  describe('its openssl commands, run exactly as written', { skip: skipWithoutOpenssl }, () => {
+    let ws: OpensslWorkspace;
+    before(() => {
+      ws = new OpensslWorkspace();
+      ws.sh(tested.get('generate')!);
+    });
+    after(() => ws?.dispose());
+
+    /** Runs the message block and a signing block, then verifies what they produced with this library. */
+    function signAndVerify(signBlock: string, publicPemFile: string, rewrite: (script: string) => string = (x) => x) {
+      const out = ws.sh(rewrite(`${tested.get('message')!}${tested.get(signBlock)!}printf '%s\\n' "$TS" "$METHOD" "$REQ_PATH" "$BODY" "$SIG"\n`));
+      const [ts, method, path, body, signature] = out.split('\n') as [string, string, string, string, string];
+      const parsed = parsePublicKey(ws.read(publicPemFile));
+      assert.ok(parsed.ok, parsed.ok ? '' : parsed.reason);
+      const result = verifyRequest({
+        secrets: [],
+        publicKeys: [parsed.key],
+        signature,
+        timestamp: ts,
+        version: '2',
+        rawBody: body,
+        method,
+        path,
+        nowSeconds: Number(ts),
+      });
+      assert.equal(result.ok, true, JSON.stringify(result));
+      return signature;
+    }
+
+    it('generates keys that parsePublicKey accepts', () => {
+      const ed = parsePublicKey(ws.read('public.pem'));
+      const rsa = parsePublicKey(ws.read('rsa-public.pem'));
+      assert.equal(ed.ok && ed.algorithm, 'ed25519');
+      assert.equal(rsa.ok && rsa.algorithm, 'rsa-pss-sha256');
+    });
+
+    it('computes the fingerprint parsePublicKey gives', () => {
+      const parsed = parsePublicKey(ws.read('public.pem'));
+      assert.equal(ws.sh(tested.get('fingerprint')!), parsed.ok && parsed.fingerprint);
+    });
+
+    it('signs with Ed25519 so that verifyRequest accepts it', () => {
+      assert.match(signAndVerify('sign-ed25519', 'public.pem'), /^[A-Za-z0-9+/]{86}==$/);
+    });
+
+    it('signs with RSA-PSS so that verifyRequest accepts it', () => {
+      assert.match(signAndVerify('sign-rsa', 'rsa-public.pem'), /^[A-Za-z0-9+/]{342}==$/);
+    });
+
+    it('works with `openssl base64 -A` in place of `base64 -w0`, as suggested for macOS', () => {
+      const macos = (script: string) => script.replaceAll('base64 -w0', 'openssl base64 -A');
+      signAndVerify('sign-ed25519', 'public.pem', macos);
+      signAndVerify('sign-rsa', 'rsa-public.pem', macos);
+    });
   });
 });

@@ -1,7 +1,8 @@
-import { describe, it } from 'node:test';
+import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { createHmac } from 'node:crypto';
-import { signRequest } from './sign-request.js';
+import { constants, createHmac, createPrivateKey, createPublicKey, createSecretKey, sign, verify } from 'node:crypto';
+import { OpensslWorkspace, skipWithoutOpenssl, type PemPair } from './openssl.fixture.js';
+import { signRequest, type SignRequestInput } from './sign-request.js';
 
 const SECRET = 'sk_test_sign_request_unit';
 const BODY = '{"order_amount":105,"order_id":"A-1"}';
@@ -103,6 +104,91 @@ describe('signRequest', () => {
         assert.fail('expected a throw');
       } catch (error) {
         assert.ok(!String(error).includes(SECRET));
+      }
+    });
+  });
+});
+
+describe('signRequest with a private key', { skip: skipWithoutOpenssl }, () => {
+  let ws: OpensslWorkspace;
+  let ed: PemPair;
+  let rsa: PemPair;
+  before(() => {
+    ws = new OpensslWorkspace();
+    ed = ws.ed25519('ed');
+    rsa = ws.rsa('rsa', 2048);
+  });
+  after(() => ws?.dispose());
+
+  const PATH = '/api/v3/pg/order/create?x=1';
+  const MESSAGE = Buffer.from(`POST${PATH}${BODY}1778659835`, 'utf8');
+  const request = (privateKey: SignRequestInput['privateKey']): SignRequestInput =>
+    ({ scheme: 'v2', privateKey, timestamp: '1778659835', method: 'post', path: PATH, body: BODY }) as SignRequestInput;
+
+  it('signs the v2 string with Ed25519: base64 of crypto.sign(null, METHOD + PATH + BODY + TIMESTAMP, key)', () => {
+    const signature = signRequest(request(ed.privatePem));
+    assert.match(signature, /^[A-Za-z0-9+/]{86}==$/);
+    assert.equal(signature, sign(null, MESSAGE, createPrivateKey(ed.privatePem)).toString('base64'), 'Ed25519 is deterministic');
+    assert.equal(signature, ws.signEd25519(ed, MESSAGE), 'and openssl gives the same bytes');
+  });
+
+  it('signs the v2 string with RSA-PSS, SHA-256 and a 32-byte salt, randomised on each call', () => {
+    const first = signRequest(request(rsa.privatePem));
+    const second = signRequest(request(rsa.privatePem));
+    assert.match(first, /^[A-Za-z0-9+/]{342}==$/, '256 bytes for a 2048-bit key');
+    assert.notEqual(first, second, 'PSS salts are random');
+    const publicKey = createPublicKey(rsa.publicPem);
+    for (const signature of [first, second]) {
+      const bytes = Buffer.from(signature, 'base64');
+      const pss = (saltLength: number) =>
+        verify('sha256', MESSAGE, { key: publicKey, padding: constants.RSA_PKCS1_PSS_PADDING, saltLength }, bytes);
+      assert.equal(pss(32), true);
+      assert.equal(pss(20), false, 'the salt is exactly 32 bytes');
+    }
+    ws.write('sig.bin', Buffer.from(first, 'base64'));
+    ws.write('msg.bin', MESSAGE);
+    const verdict = ws.sh('openssl dgst -sha256 -sigopt rsa_padding_mode:pss -sigopt rsa_pss_saltlen:32 -verify rsa.pub.pem -signature sig.bin msg.bin');
+    assert.equal(verdict, 'Verified OK', 'openssl agrees');
+  });
+
+  it('accepts the private key as a KeyObject or as PEM text', () => {
+    assert.equal(signRequest(request(createPrivateKey(ed.privatePem))), signRequest(request(ed.privatePem)));
+  });
+
+  describe('throws TypeError for programmer errors', () => {
+    it("refuses any scheme but 'v2', including the default", () => {
+      for (const scheme of [undefined, 'v1', 'v3']) {
+        assert.throws(() => signRequest({ ...request(ed.privatePem), scheme } as unknown as SignRequestInput), /scheme 'v2' only/);
+      }
+    });
+
+    it('refuses a secret and a private key together', () => {
+      assert.throws(() => signRequest({ ...request(ed.privatePem), secret: SECRET } as unknown as SignRequestInput), /either secret .* or privateKey/);
+    });
+
+    it('refuses a public key, a secret KeyObject and unreadable PEM text', () => {
+      assert.throws(() => signRequest(request(createPublicKey(ed.publicPem))), /public key; signing needs the private key/);
+      assert.throws(() => signRequest(request(createSecretKey(Buffer.from(SECRET)))), TypeError);
+      assert.throws(() => signRequest(request(ed.publicPem)), /could not be read/);
+      assert.throws(() => signRequest(request('not a key')), /could not be read/);
+      assert.throws(() => signRequest(request(Buffer.from(ed.privatePem) as unknown as string)), /KeyObject or a PEM string/);
+    });
+
+    it('refuses keys the server would refuse to register: RSA under 2048 bits, EC', () => {
+      assert.throws(() => signRequest(request(ws.rsa('small', 1024).privatePem)), /at least 2048 bits/);
+      assert.throws(() => signRequest(request(ws.other('ec', '-algorithm EC -pkeyopt ec_paramgen_curve:P-256').privatePem)), /EC \(ECDSA\)/);
+    });
+
+    it('refuses v2 without a method or a path, as with a secret', () => {
+      assert.throws(() => signRequest({ ...request(ed.privatePem), method: undefined }), /needs method/);
+      assert.throws(() => signRequest({ ...request(ed.privatePem), path: '' }), /needs path/);
+    });
+
+    it('never puts the private key in an error message', () => {
+      const body = ed.privatePem.split('\n')[1]!;
+      const broken = ed.privatePem.replace(body, body.slice(0, -4));
+      for (const make of [() => signRequest(request(broken)), () => signRequest({ ...request(ed.privatePem), scheme: 'v1' } as unknown as SignRequestInput)]) {
+        assert.throws(make, (error: Error) => !String(error).includes(body.slice(0, 20)) && !JSON.stringify(error).includes(body.slice(0, 20)));
       }
     });
   });

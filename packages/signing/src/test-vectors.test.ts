@@ -6,10 +6,12 @@
  */
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { createHmac } from 'node:crypto';
+import { createHash, createHmac, createPrivateKey, createPublicKey, sign, verify } from 'node:crypto';
 import { execFileSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { canonicalJson } from './canonical-json.js';
+import { OpensslWorkspace, skipWithoutOpenssl } from './openssl.fixture.js';
+import { parsePublicKey } from './public-key.js';
 import { signRequest } from './sign-request.js';
 import { verifyRequest } from './verify-request.js';
 
@@ -158,5 +160,106 @@ describe('test-vectors.json', () => {
     assert.ok(vectors.v1.length > 0 && vectors.v2.length > 0);
     for (const v of vectors.v1) assert.equal(opensslHmac(v.secret, v1Message(v)), v.signature, v.name);
     for (const v of vectors.v2) assert.equal(opensslHmac(v.secret, v2Message(v)), v.signature, v.name);
+  });
+});
+
+interface Ed25519Vector {
+  name: string;
+  WARNING: string;
+  private_key_pem: string;
+  private_key_seed_hex: string;
+  public_key_pem: string;
+  public_key_hex: string;
+  fingerprint: string;
+  timestamp: string;
+  method: string;
+  path: string;
+  body: string;
+  signature: string;
+  replay_key: string;
+}
+const ed25519Vectors = (JSON.parse(readFileSync(new URL('../test-vectors.json', import.meta.url), 'utf8')) as { v2_ed25519: Ed25519Vector[] }).v2_ed25519;
+const ed25519Message = (v: Ed25519Vector): Buffer => Buffer.from(v.method + v.path + v.body + v.timestamp, 'utf8');
+// PKCS#8 wrapping of a raw Ed25519 seed (RFC 8410): fixed 16-byte prefix, then the 32-byte seed.
+const ED25519_PKCS8_PREFIX = Buffer.from('302e020100300506032b657004220420', 'hex');
+
+describe('test-vectors.json v2_ed25519 (public-key signatures)', () => {
+  it('covers the cases the other languages need, all with one clearly marked test key', () => {
+    assert.ok(ed25519Vectors.some((v) => v.method === 'POST' && v.body !== ''), 'a POST with a body');
+    assert.ok(ed25519Vectors.some((v) => v.method === 'GET' && v.path.includes('?') && v.body === ''), 'a GET with a query and no body');
+    assert.ok(ed25519Vectors.some((v) => /[^\x00-\x7f]/.test(v.body)), 'a unicode body');
+    assert.equal(new Set(ed25519Vectors.map((v) => v.private_key_pem)).size, 1);
+    for (const v of ed25519Vectors) assert.match(v.WARNING, /^TEST KEY: .*never to sign real requests/);
+  });
+
+  for (const v of ed25519Vectors) {
+    describe(v.name, () => {
+      it('has a private key PEM, seed, public key PEM and raw public key that are all the same key pair', () => {
+        const fromSeed = createPrivateKey({ key: Buffer.concat([ED25519_PKCS8_PREFIX, Buffer.from(v.private_key_seed_hex, 'hex')]), format: 'der', type: 'pkcs8' });
+        assert.equal(fromSeed.export({ type: 'pkcs8', format: 'pem' }), v.private_key_pem);
+        assert.equal(createPublicKey(v.private_key_pem).export({ type: 'spki', format: 'pem' }), v.public_key_pem);
+        const spki = createPublicKey(v.public_key_pem).export({ type: 'spki', format: 'der' });
+        assert.equal(spki.subarray(-32).toString('hex'), v.public_key_hex);
+      });
+
+      it('has the fingerprint and the normalised PEM that parsePublicKey gives', () => {
+        const parsed = parsePublicKey(v.public_key_pem);
+        assert.ok(parsed.ok);
+        assert.equal(parsed.algorithm, 'ed25519');
+        assert.equal(parsed.pem, v.public_key_pem);
+        assert.equal(parsed.fingerprint, v.fingerprint);
+        const spki = createPublicKey(v.public_key_pem).export({ type: 'spki', format: 'der' });
+        assert.equal(v.fingerprint, `SHA256:${createHash('sha256').update(spki).digest('base64').replace(/=+$/, '')}`);
+      });
+
+      it('has base64(Ed25519(METHOD + PATH + BODY + TIMESTAMP)), recomputed and verified with node:crypto directly', () => {
+        const message = ed25519Message(v);
+        assert.equal(sign(null, message, createPrivateKey(v.private_key_pem)).toString('base64'), v.signature);
+        assert.equal(verify(null, message, createPublicKey(v.public_key_pem), Buffer.from(v.signature, 'base64')), true);
+        assert.equal(v.replay_key, `sha256:${createHash('sha256').update(message).digest('hex')}`);
+      });
+
+      it('is reproduced by signRequest', () => {
+        const { timestamp, method, path, body } = v;
+        assert.equal(signRequest({ scheme: 'v2', privateKey: v.private_key_pem, timestamp, method, path, body }), v.signature);
+      });
+
+      it('is accepted by verifyRequest, with replayKey equal to replay_key', () => {
+        const parsed = parsePublicKey(v.public_key_pem);
+        assert.ok(parsed.ok);
+        const result = verifyRequest({
+          secrets: [],
+          publicKeys: [parsed.key],
+          signature: v.signature,
+          timestamp: v.timestamp,
+          version: '2',
+          rawBody: Buffer.from(v.body, 'utf8'),
+          parsedBody: parsedOrUndefined(v.body),
+          method: v.method,
+          path: v.path,
+          nowSeconds: Number(v.timestamp),
+        });
+        assert.deepEqual(result, { ok: true, scheme: 'v2', form: 'raw', secretIndex: 0, timestampSeconds: Number(v.timestamp), signature: v.signature });
+        assert.equal(result.ok && result.replayKey, v.replay_key);
+      });
+    });
+  }
+
+  it('agrees with `openssl pkeyutl -sign -rawin` (same bytes: Ed25519 is deterministic) and `-verify`', { skip: skipWithoutOpenssl }, () => {
+    const ws = new OpensslWorkspace();
+    try {
+      for (const v of ed25519Vectors) {
+        ws.write('test-key.pem', v.private_key_pem);
+        ws.write('test-key.pub.pem', v.public_key_pem);
+        ws.write('msg.bin', ed25519Message(v));
+        assert.equal(ws.sh('openssl pkeyutl -sign -inkey test-key.pem -rawin -in msg.bin | base64 -w0'), v.signature, v.name);
+        ws.write('sig.bin', Buffer.from(v.signature, 'base64'));
+        assert.equal(ws.sh('openssl pkeyutl -verify -pubin -inkey test-key.pub.pem -rawin -in msg.bin -sigfile sig.bin'), 'Signature Verified Successfully');
+        const fingerprint = ws.sh("openssl pkey -pubin -in test-key.pub.pem -outform DER | openssl dgst -sha256 -binary | openssl base64 -A | tr -d '='");
+        assert.equal(`SHA256:${fingerprint}`, v.fingerprint);
+      }
+    } finally {
+      ws.dispose();
+    }
   });
 });

@@ -6,15 +6,29 @@
  * verifyRequest returns. Each message tells the integrator what to check and
  * never contains a secret or echoes unvalidated input.
  */
-import { timingSafeEqual } from 'node:crypto';
+import { type KeyObject, timingSafeEqual } from 'node:crypto';
 import { canonicalJson } from './canonical-json.js';
+import { publicKeysGiven } from './public-key.js';
 import { checkTimestamp, MISSING_TIMESTAMP_MESSAGE } from './timestamp.js';
 import { hmacDigest, isBytesOrString, v1Parts, v2Parts, type MessagePart, type SignatureScheme } from './sign-request.js';
+import {
+  checkPublicKeySignature,
+  PUBLIC_KEY_MISSING_SIGNATURE,
+  PUBLIC_KEY_NEEDS_V2,
+  PUBLIC_KEY_V2_DISABLED,
+} from './verify-public-key.js';
 
 export interface VerifyRequestInput {
-  /** Several during a key-rotation overlap; the first that matches wins. */
+  /** Several during a key-rotation overlap; the first that matches wins. Ignored when publicKeys is non-empty. */
   secrets: ReadonlyArray<string | Uint8Array>;
-  /** X-SIGNATURE, hex in either case. */
+  /**
+   * The merchant's registered public keys (from parsePublicKey), several
+   * during a rotation; the first that verifies wins. When non-empty they are
+   * used INSTEAD of secrets: only v2 is accepted, the signature is base64,
+   * and no shared secret is consulted.
+   */
+  publicKeys?: ReadonlyArray<KeyObject>;
+  /** X-SIGNATURE: hex in either case for HMAC; base64 (standard or URL-safe, padding optional) for public keys. */
   signature: string | undefined;
   /** X-TIMESTAMP. */
   timestamp: string | undefined;
@@ -61,10 +75,23 @@ export type VerifyResult =
       ok: true;
       scheme: SignatureScheme;
       form: 'raw' | 'canonical';
+      /** Index of the matching entry in secrets, or in publicKeys when those were used. */
       secretIndex: number;
       timestampSeconds: number;
-      /** Normalised lowercase hex, for the replay store. */
+      /** The signature normalised: lowercase hex for HMAC, standard padded base64 for public keys. */
       signature: string;
+      /**
+       * What a replay store must remember (scoped by API key) until the
+       * timestamp leaves the window. HMAC: the lowercase hex signature, the
+       * same as `signature`. Public keys: 'sha256:' + hex SHA-256 of the
+       * signed message bytes, because RSA-PSS signatures are randomised and
+       * the same request could come with a different signature each time.
+       *
+       * Non-enumerable, so that deep-equality checks of results written
+       * before it existed still hold: read it as result.replayKey; a spread
+       * ({ ...result }) or JSON.stringify leaves it out.
+       */
+      readonly replayKey: string;
     }
   | { ok: false; code: VerifyFailureCode; message: string; timestampSeconds?: number };
 
@@ -79,7 +106,8 @@ export const UNEXPECTED_FAILURE_MESSAGE =
  * Verifies a signed request. Checks, in order: signature present, timestamp
  * present, version, scheme allowed, timestamp window, signature format, then
  * the constant-time comparison against every secret (and, for v1, against the
- * raw body and its canonical JSON form).
+ * raw body and its canonical JSON form) or, when publicKeys is non-empty,
+ * the public-key signature over the v2 string against every key.
  */
 export function verifyRequest(input: VerifyRequestInput): VerifyResult {
   try {
@@ -95,8 +123,10 @@ function verify(input: VerifyRequestInput): VerifyResult {
     typeof input === 'object' && input !== null ? input : {};
   const signature = given.signature;
   const timestamp = given.timestamp;
+  const usesPublicKeys = publicKeysGiven(given.publicKeys);
 
   if (signature === undefined || signature === null || signature === '') {
+    if (usesPublicKeys) return failure('missing_signature', PUBLIC_KEY_MISSING_SIGNATURE);
     return failure(
       'missing_signature',
       'The X-SIGNATURE header is missing. Send hex(HMAC-SHA256(secret_key, body + timestamp)) for ' +
@@ -116,8 +146,13 @@ function verify(input: VerifyRequestInput): VerifyResult {
         '2 (METHOD + PATH + BODY + TIMESTAMP).',
     );
   }
+  // A public key signs v2 only: v1 has no endpoint binding, and a new way of
+  // signing has no old clients to stay compatible with.
+  if (usesPublicKeys && scheme === 'v1') return failure('scheme_not_allowed', PUBLIC_KEY_NEEDS_V2);
   const allowed = allowedSchemes(given.allowedSchemes);
-  if (!allowed.includes(scheme)) return failure('scheme_not_allowed', schemeNotAllowedMessage(scheme, allowed));
+  if (!allowed.includes(scheme)) {
+    return failure('scheme_not_allowed', usesPublicKeys ? PUBLIC_KEY_V2_DISABLED : schemeNotAllowedMessage(scheme, allowed));
+  }
 
   const tolerance = given.toleranceSeconds;
   const time = checkTimestamp(
@@ -132,6 +167,22 @@ function verify(input: VerifyRequestInput): VerifyResult {
   }
   const timestampSeconds = time.seconds;
   const timestampText = timestamp as string; // checkTimestamp accepted it, so it is a string of digits
+
+  if (usesPublicKeys) {
+    const check = checkPublicKeySignature({
+      publicKeys: given.publicKeys,
+      signature,
+      timestamp: timestampText,
+      rawBody: given.rawBody,
+      method: given.method,
+      path: given.path,
+    });
+    if (!check.ok) return { ok: false, code: check.code, message: check.message, timestampSeconds };
+    return withReplayKey(
+      { ok: true, scheme: 'v2', form: 'raw', secretIndex: check.keyIndex, timestampSeconds, signature: check.signature },
+      check.replayKey,
+    );
+  }
 
   if (typeof signature !== 'string' || !HEX_SHA256.test(signature)) {
     return {
@@ -153,14 +204,12 @@ function verify(input: VerifyRequestInput): VerifyResult {
       const parts = candidate.parts();
       if (parts === undefined) continue;
       if (timingSafeEqual(hmacDigest(secret, parts), provided)) {
-        return {
-          ok: true,
-          scheme,
-          form: candidate.form,
-          secretIndex,
-          timestampSeconds,
-          signature: signature.toLowerCase(),
-        };
+        const normalised = signature.toLowerCase();
+        // An HMAC signature is deterministic and bound to the secret, so it is its own replay key.
+        return withReplayKey(
+          { ok: true, scheme, form: candidate.form, secretIndex, timestampSeconds, signature: normalised },
+          normalised,
+        );
       }
     }
   }
@@ -170,6 +219,13 @@ function verify(input: VerifyRequestInput): VerifyResult {
     message: scheme === 'v1' ? V1_MISMATCH : V2_MISMATCH,
     timestampSeconds,
   };
+}
+
+type VerifySuccess = Extract<VerifyResult, { ok: true }>;
+
+/** Adds replayKey as a read-only, non-enumerable property (see VerifyResult). */
+function withReplayKey(result: Omit<VerifySuccess, 'replayKey'>, replayKey: string): VerifySuccess {
+  return Object.defineProperty(result, 'replayKey', { value: replayKey, enumerable: false }) as VerifySuccess;
 }
 
 function failure(code: VerifyFailureCode, message: string): VerifyResult {

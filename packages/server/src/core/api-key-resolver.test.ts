@@ -76,6 +76,13 @@ for (const backend of BACKENDS) {
       assert.equal(db.count, 1);
     });
 
+    it('reads again when a change notification lands during a look-up, instead of failing it', async () => {
+      const resolver = new ApiKeyResolver(opened.db, keyring, { ttlMs: 5000, clock });
+      const pending = resolver.resolve(creds.apiKey);
+      resolver.forget(creds.apiKey); // aborts the in-flight fetch
+      assert.equal((await pending)?.merchantId, creds.merchantId);
+    });
+
     it('refuses malformed keys without a query', async () => {
       const db = counting(opened.db);
       const resolver = new ApiKeyResolver(db, keyring, { ttlMs: 5000, clock });

@@ -105,8 +105,22 @@ export class ApiKeyResolver {
   async resolve(apiKey: string): Promise<ResolvedKey | undefined> {
     if (!API_KEY_SHAPE.test(apiKey)) return undefined;
     // Fresh cache hits (nearly every request) skip fetch()'s promise machinery.
-    const entry = this.#cache.get(apiKey) ?? (await this.#cache.fetch(apiKey));
+    const entry = this.#cache.get(apiKey) ?? (await this.#fetch(apiKey));
     return entry?.found ? entry : undefined;
+  }
+
+  /**
+   * A change notification that lands while a look-up is in flight aborts that
+   * look-up (it may have read the row before the change committed); reading
+   * again then sees the committed change.
+   */
+  async #fetch(apiKey: string, attempt = 1): Promise<Entry | undefined> {
+    try {
+      return await this.#cache.fetch(apiKey);
+    } catch (err) {
+      if (attempt >= 3) throw err;
+      return this.#fetch(apiKey, attempt + 1);
+    }
   }
 
   /** Drops a cached key (it changed somewhere); the next request reads it afresh. */

@@ -122,13 +122,14 @@ contract('memory', async () => new MemoryRateLimiter());
 contract('redis', async () => {
   // Fail, not skip, without Redis: a green run must mean the Redis path was tested.
   const probe = new Redis(REDIS_URL, { ...rateLimitRedisOptions(), lazyConnect: true, retryStrategy: () => null });
-  probe.on('error', () => {});
+  let cause: Error | undefined;
+  probe.on('error', (error: Error) => (cause ??= error));
   try {
     await probe.connect();
     await probe.ping();
   } catch (error) {
     throw new Error(
-      `these tests need Redis at ${REDIS_URL} (REDIS_URL), which is not reachable (${(error as Error).message}); ` +
+      `these tests need Redis at ${REDIS_URL} (REDIS_URL), which is not reachable (${(cause ?? (error as Error)).message}); ` +
         `start one with: redis-server --daemonize yes --bind 127.0.0.1 --port 6379 --save "" --appendonly no`,
     );
   } finally {

@@ -18,7 +18,8 @@ const key = (): string => `${RUN}:${n++}`;
 /** Fail, not skip, without Redis: a green run must mean the Redis path was tested. */
 async function connectOrFail(): Promise<Redis> {
   const client = new Redis(REDIS_URL, { ...rateLimitRedisOptions(), lazyConnect: true, retryStrategy: () => null });
-  client.on('error', () => {});
+  let cause: Error | undefined;
+  client.on('error', (error: Error) => (cause ??= error));
   try {
     await client.connect();
     await client.ping();
@@ -26,7 +27,7 @@ async function connectOrFail(): Promise<Redis> {
   } catch (error) {
     client.disconnect();
     throw new Error(
-      `these tests need Redis at ${REDIS_URL} (REDIS_URL), which is not reachable (${(error as Error).message}); ` +
+      `these tests need Redis at ${REDIS_URL} (REDIS_URL), which is not reachable (${(cause ?? (error as Error)).message}); ` +
         `start one with: redis-server --daemonize yes --bind 127.0.0.1 --port 6379 --save "" --appendonly no`,
     );
   }
@@ -38,7 +39,7 @@ async function connectOrFail(): Promise<Redis> {
  * The start signal makes the two processes' requests overlap in Redis.
  */
 function startConsumer(k: string, attempts: number): { ready: Promise<void>; go(): void; allowed: Promise<number> } {
-  const moduleUrl = new URL('./redis-rate-limiter.js', import.meta.url).href.replace(/\.js$/, '.ts');
+  const moduleUrl = new URL('./redis-rate-limiter.ts', import.meta.url).href;
   const script = `
     const [moduleUrl, redisUrl, key, attempts] = process.argv.slice(1);
     const { RedisRateLimiter } = await import(moduleUrl);
@@ -86,6 +87,9 @@ describe('RedisRateLimiter', () => {
   });
   after(async () => {
     await limiter?.close();
+    // Keys expire by themselves within the hour; tidy up anyway.
+    const mine = await redis?.keys(`${RATE_LIMIT_KEY_PREFIX}${RUN}:*`);
+    if (mine?.length) await redis.del(...mine);
     redis?.disconnect();
   });
 

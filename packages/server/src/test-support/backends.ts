@@ -21,7 +21,7 @@ const pglite: Backend = {
   name: 'pglite',
   async open() {
     const db = await openPgliteDb(undefined);
-    return { db, cleanup: () => db.close() };
+    return { db, cleanup: () => db.close().catch(() => {}) };
   },
 };
 
@@ -43,9 +43,12 @@ const postgresBackend: Backend = {
     return {
       db,
       async cleanup() {
-        await db.close();
-        await admin.unsafe(`DROP SCHEMA ${schema} CASCADE`);
-        await admin.end();
+        try {
+          await db.close().catch(() => {});
+          await admin.unsafe(`DROP SCHEMA ${schema} CASCADE`);
+        } finally {
+          await admin.end();
+        }
       },
     };
   },

@@ -30,6 +30,8 @@ export interface SendOptions {
   /** Sign something other than what is sent (tampering tests). */
   signWith?: { body?: string; path?: string; method?: string; timestamp?: string; secret?: string };
   headers?: Record<string, string | undefined>;
+  /** The socket peer address the gateway sees (default 127.0.0.1). */
+  remoteAddress?: string;
 }
 
 /** The reply, plus the signature that was sent (to check it never leaks). */
@@ -37,6 +39,8 @@ export type SentResponse = LightMyRequestResponse & { signature: string };
 
 export interface TestGateway {
   gateway: Gateway;
+  /** Calls the admin API with the test admin token (or `token`). */
+  admin(method: 'GET' | 'POST' | 'PUT', path: string, body?: unknown, token?: string): Promise<LightMyRequestResponse>;
   clock: ManualClock;
   sandbox: TestKey;
   live: TestKey;
@@ -48,18 +52,26 @@ export interface TestGateway {
 }
 
 export const BASE_URL = 'https://gateway.test';
+export const ADMIN_TOKEN = 'tja_test_admin_token_0123456789abcdefghij';
 
 /** A gateway on the given back-end, driven through app.inject(), with a clock the test controls. */
 export async function startTestGateway(backend: Backend, env: Record<string, string> = {}): Promise<TestGateway> {
   const opened = await backend.open();
   const clock = new ManualClock(Date.UTC(2026, 10, 23, 12, 0, 0));
   const logs: string[] = [];
-  const logger = createLogger('info', { write: (line: string) => void logs.push(line) });
+  const logger = createLogger('info', {
+    write: (line: string) => {
+      logs.push(line);
+      // DEBUG_TEST_ERRORS=1 shows the gateway's error log lines while a test runs.
+      if (process.env.DEBUG_TEST_ERRORS && line.includes('"level":50')) process.stderr.write(line);
+    },
+  });
   const dataDir = mkdtempSync(join(tmpdir(), 'tijori-test-'));
   const config = loadConfig({
     TIJORI_DATA_DIR: dataDir,
     TIJORI_MASTER_KEY: randomBytes(32).toString('base64'),
     TIJORI_PUBLIC_BASE_URL: BASE_URL,
+    TIJORI_ADMIN_TOKEN: ADMIN_TOKEN,
     // The refusal suites fail authentication on purpose, many times a minute; the guard has tests of its own.
     TIJORI_AUTH_FAILURES_PER_MINUTE_PER_IP: '1000000',
     ...env,
@@ -74,6 +86,13 @@ export async function startTestGateway(backend: Backend, env: Record<string, str
 
   return {
     gateway,
+    admin: (method, path, body, token = ADMIN_TOKEN) =>
+      gateway.app.inject({
+        method,
+        url: path,
+        headers: { authorization: `Bearer ${token}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
+        ...(body === undefined ? {} : { payload: JSON.stringify(body) }),
+      }),
     clock,
     sandbox,
     live,
@@ -104,13 +123,16 @@ export async function startTestGateway(backend: Backend, env: Record<string, str
         if (value === undefined) delete headers[name];
         else headers[name] = value;
       }
-      const res = await gateway.app.inject({ method: method as 'POST', url: o.path, payload, headers });
+      const res = await gateway.app.inject({ method: method as 'POST', url: o.path, payload, headers, ...(o.remoteAddress ? { remoteAddress: o.remoteAddress } : {}) });
       return Object.assign(res, { signature: headers['x-signature'] ?? '' });
     },
     orderCount: () => countOrders(opened.db),
     async close() {
-      await gateway.close();
-      await opened.cleanup();
+      try {
+        await gateway.close();
+      } finally {
+        await opened.cleanup();
+      }
     },
   };
 }
