@@ -82,6 +82,11 @@ export class AdminClient {
     return this.request<{ key: KeyWithSecret }>('POST', `/admin/v1/merchants/${seg(merchantId)}/keys`, body);
   }
 
+  /** Registers the merchant's public key: no secret exists, so the reply has none. */
+  registerPublicKey(merchantId: string, body: { mode: MerchantMode; label?: string; public_key_pem: string }) {
+    return this.request<{ key: KeyView }>('POST', `/admin/v1/merchants/${seg(merchantId)}/keys`, body);
+  }
+
   listKeys(merchantId: string) {
     return this.request<{ keys: KeyView[] }>('GET', `/admin/v1/merchants/${seg(merchantId)}/keys`);
   }

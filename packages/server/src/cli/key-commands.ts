@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import type { Command } from 'commander';
 import { MAX_OVERLAP_SECONDS } from '../core/api-keys.js';
 import type { SchemeName } from './admin-client.js';
@@ -18,14 +19,25 @@ export function registerKeyCommands(program: Command): void {
       .description('Issue another API key for a merchant; the secret is printed once')
       .argument('<merchant_id>', 'mer_…')
       .option('--live', 'a live key (pk_live_) instead of a sandbox key')
-      .option('--label <text>', 'a note for operators, e.g. "checkout server"'),
-  ).action((merchantId: string, options: CommonOptions & { live?: boolean; label?: string }) =>
-    runAdminCommand(
+      .option('--label <text>', 'a note for operators, e.g. "checkout server"')
+      .option('--public-key <file>', "register the merchant's public key (PEM: Ed25519 or RSA 2048+) instead of issuing a secret"),
+  ).action((merchantId: string, options: CommonOptions & { live?: boolean; label?: string; publicKey?: string }) => {
+    const base = { mode: options.live ? ('live' as const) : ('sandbox' as const), ...(options.label !== undefined ? { label: options.label } : {}) };
+    if (options.publicKey === undefined) {
+      return runAdminCommand(options, (client) => client.createKey(merchantId, base), ({ key: k }) => `Issued ${k.api_key}.\n\n${newSecretFields(k)}`);
+    }
+    let pem: string;
+    try {
+      pem = readFileSync(options.publicKey, 'utf8');
+    } catch (err) {
+      return usageError(`cannot read ${options.publicKey}: ${(err as Error).message}`);
+    }
+    return runAdminCommand(
       options,
-      (client) => client.createKey(merchantId, { mode: options.live ? 'live' : 'sandbox', ...(options.label !== undefined ? { label: options.label } : {}) }),
-      ({ key: k }) => `Issued ${k.api_key}.\n\n${newSecretFields(k)}`,
-    ),
-  );
+      (client) => client.registerPublicKey(merchantId, { ...base, public_key_pem: pem }),
+      ({ key: k }) => `Registered ${k.api_key} for public key ${k.public_key_fingerprint}.\nSign requests with X-SIGNATURE-VERSION: 2 and the private key; no secret exists.\n\n${keyFields(k)}`,
+    );
+  });
 
   withConnectionOptions(key.command('list').description("List a merchant's keys (never their secrets)").argument('<merchant_id>', 'mer_…')).action(
     (merchantId: string, options: CommonOptions) => runAdminCommand(options, (client) => client.listKeys(merchantId), ({ keys }) => keysTable(keys)),

@@ -1,4 +1,6 @@
+import type { KeyObject } from 'node:crypto';
 import { inspect } from 'node:util';
+import { parsePublicKey } from '@tijori/signing';
 import { LRUCache } from 'lru-cache';
 import type { Clock } from '../lib/clock.js';
 import type { Mode } from '../lib/ids.js';
@@ -27,6 +29,8 @@ export interface ResolvedKey {
   previousSecretExpiresAtMs: number | null;
   /** When the current secret was issued, epoch ms: the age the expiry policy measures. */
   secretIssuedAtMs: number;
+  /** For public-key API keys: the merchant's registered key (requests are signed v2 with its private half). */
+  publicKeys: readonly KeyObject[];
   allowedSchemes: readonly SignatureSchemeName[];
   allowlist: IpAllowlist;
   allowlistMode: AllowlistMode;
@@ -52,6 +56,13 @@ function maskedArray(values: Buffer[]): readonly Buffer[] {
   return Object.freeze(values);
 }
 
+function publicKeysOf(row: ApiKeyRecord): KeyObject[] {
+  if (row.kind !== 'public_key' || !row.publicKeyPem) return [];
+  const parsed = parsePublicKey(row.publicKeyPem);
+  // Stored keys were validated on registration; one that no longer parses verifies nothing.
+  return parsed.ok ? [parsed.key] : [];
+}
+
 function resolve(row: ApiKeyRecord, keyring: Keyring): ResolvedKey {
   const secrets: Buffer[] = [];
   if (row.secretEnc) secrets.push(Buffer.from(keyring.fields.decrypt(row.secretEnc, apiKeySecretContext(row.id)), 'utf8'));
@@ -69,6 +80,7 @@ function resolve(row: ApiKeyRecord, keyring: Keyring): ResolvedKey {
     secretValues: maskedArray(secrets),
     previousSecretExpiresAtMs: secrets.length > 1 ? (row.previousSecretExpiresAt?.getTime() ?? null) : null,
     secretIssuedAtMs: row.secretIssuedAt.getTime(),
+    publicKeys: publicKeysOf(row),
     allowedSchemes: row.allowedSchemes,
     allowlist: new IpAllowlist(row.ipAllowlist),
     allowlistMode: row.ipAllowlistMode,

@@ -1,3 +1,4 @@
+import { parsePublicKey } from '@tijori/signing';
 import type { Clock } from '../lib/clock.js';
 import { ID_PREFIX, type Mode, newApiKey, newId, newSecretKey } from '../lib/ids.js';
 import { parseAllowlistEntry } from '../lib/ip-allowlist.js';
@@ -168,4 +169,34 @@ export async function issueKey(
   input: { merchantId: string; mode: Mode; label: string | null },
 ): Promise<IssuedKey> {
   return db.transaction((tx) => insertHmacKey(tx, keyring, clock, input));
+}
+
+/**
+ * Registers a merchant's public key (Ed25519, or RSA 2048+ for RSA-PSS) as an
+ * API key: requests are then signed with the private key the merchant keeps,
+ * and the gateway holds nothing that could forge them (004's per-provider key pair).
+ */
+export async function registerPublicKey(
+  db: Db,
+  clock: Clock,
+  input: { merchantId: string; mode: Mode; label: string | null; publicKeyPem: string },
+): Promise<{ ok: true; keyId: string; apiKey: string } | KeyFailure> {
+  const parsed = parsePublicKey(input.publicKeyPem);
+  if (!parsed.ok) return { ok: false, code: 'validation_failed', message: `public_key_pem: ${parsed.reason}` };
+  const keyId = newId(ID_PREFIX.apiKeyRecord);
+  const apiKey = newApiKey(input.mode);
+  await db.transaction((tx) =>
+    insertApiKey(tx, {
+      id: keyId,
+      merchantId: input.merchantId,
+      apiKey,
+      mode: input.mode,
+      label: input.label,
+      kind: 'public_key',
+      secretEnc: null,
+      publicKeyPem: parsed.pem,
+      createdAt: new Date(clock.nowMs()),
+    }),
+  );
+  return { ok: true, keyId, apiKey };
 }

@@ -5,6 +5,7 @@ import {
   issueKey,
   type KeyFailure,
   MAX_OVERLAP_SECONDS,
+  registerPublicKey,
   revokeKey,
   rollKey,
   setKeyAllowlist,
@@ -104,16 +105,29 @@ export async function adminApi(app: FastifyInstance, deps: AdminApiDeps): Promis
     });
   }
 
-  app.post<{ Params: { merchantId: string }; Body: { mode?: 'sandbox' | 'live'; label?: string } }>('/admin/v1/merchants/:merchantId/keys', {
+  app.post<{ Params: { merchantId: string }; Body: { mode?: 'sandbox' | 'live'; label?: string; public_key_pem?: string } }>('/admin/v1/merchants/:merchantId/keys', {
     schema: {
-      summary: 'Issue another API key for a merchant; the secret is in this reply only',
+      summary: 'Issue another API key for a merchant (the secret is in this reply only), or register the merchant\'s public key (public_key_pem: Ed25519 or RSA 2048+, SPKI PEM)',
       tags: ['admin'],
       params: MERCHANT_PARAM,
-      body: { type: 'object', additionalProperties: false, properties: { mode: MODE, label: { type: 'string', minLength: 1, maxLength: 100 } } },
+      body: {
+        type: 'object',
+        additionalProperties: false,
+        properties: { mode: MODE, label: { type: 'string', minLength: 1, maxLength: 100 }, public_key_pem: { type: 'string', minLength: 1, maxLength: 16384 } },
+      },
     },
     handler: async (request, reply) => {
       const merchant = await merchantOr404(request.params.merchantId);
-      const issued = await issueKey(db, keyring, clock, { merchantId: merchant.id, mode: toMode(request.body?.mode ?? 'sandbox'), label: request.body?.label ?? null });
+      const mode = toMode(request.body?.mode ?? 'sandbox');
+      const label = request.body?.label ?? null;
+      const pem = request.body?.public_key_pem;
+      if (pem !== undefined) {
+        const registered = await registerPublicKey(db, clock, { merchantId: merchant.id, mode, label, publicKeyPem: pem });
+        if (!registered.ok) throw keyFailure(registered);
+        reply.code(201);
+        return { key: view((await findApiKey(db, registered.keyId)) as ApiKeyRecord) };
+      }
+      const issued = await issueKey(db, keyring, clock, { merchantId: merchant.id, mode, label });
       reply.code(201);
       return { key: { ...view((await findApiKey(db, issued.keyId)) as ApiKeyRecord), secret_key: issued.secretKey.reveal() } };
     },

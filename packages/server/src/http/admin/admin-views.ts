@@ -1,3 +1,4 @@
+import { parsePublicKey } from '@tijori/signing';
 import type { ApiKeyRecord } from '../../store/queries/api-keys.js';
 import type { UsageRow } from '../../store/queries/api-key-usage.js';
 import type { MerchantRow } from '../../store/queries/merchants.js';
@@ -26,6 +27,7 @@ export function keyView(k: ApiKeyRecord, defaults: KeyPolicyDefaults) {
     mode: k.mode === 'test' ? 'sandbox' : 'live',
     label: k.label,
     kind: k.kind,
+    public_key_fingerprint: k.publicKeyPem ? fingerprint(k.publicKeyPem) : null,
     status: k.status,
     created_at: k.createdAt.toISOString(),
     secret_issued_at: k.secretIssuedAt.toISOString(),
@@ -54,4 +56,9 @@ export function usageView(u: UsageRow) {
     refused: u.refused,
     outside_allowlist: u.outsideAllowlist,
   };
+}
+
+function fingerprint(pem: string): string | null {
+  const parsed = parsePublicKey(pem);
+  return parsed.ok ? parsed.fingerprint : null;
 }

@@ -122,6 +122,7 @@ export function registerRequestAuth(app: FastifyInstance, options: RequestAuthOp
     // Built field by field (no spreads): this runs on every request.
     const input = {
       secrets: key.secretValues,
+      publicKeys: key.publicKeys,
       signature: header(request, 'x-signature'),
       timestamp: header(request, 'x-timestamp'),
       version: header(request, 'x-signature-version'),
@@ -146,7 +147,8 @@ export function registerRequestAuth(app: FastifyInstance, options: RequestAuthOp
     if (result.secretIndex === 1 && key.previousSecretExpiresAtMs !== null && clock.nowMs() > key.previousSecretExpiresAtMs) {
       throw new ApiError('rotated_secret_expired', `This request was signed with the secret that was replaced; its overlap ended at ${new Date(key.previousSecretExpiresAtMs).toISOString()}. Sign with the new secret.`);
     }
-    const fresh = await replay.claim(`${key.keyId}:${result.signature}`, result.timestampSeconds + toleranceSeconds, now);
+    // replayKey: the signature for HMAC; the signed message's digest for public keys, whose signatures may be randomised.
+    const fresh = await replay.claim(`${key.keyId}:${result.replayKey}`, result.timestampSeconds + toleranceSeconds, now);
     if (!fresh) throw new ApiError('replayed_request');
     await takeFromBudget(request, reply, key);
     if (request.body === INVALID_JSON) throw new ApiError('invalid_json');
