@@ -27,7 +27,7 @@ async function freePort(): Promise<number> {
  * load balancer: a key changed through one must stop (or start) working on
  * the other without waiting for its cache to expire.
  */
-describe('several gateway processes on one PostgreSQL', () => {
+describe('several gateway processes on one PostgreSQL and one Redis', () => {
   const database = `tijori_mp_${randomBytes(5).toString('hex')}`;
   const admin = postgres(TEST_DATABASE_URL, { max: 1, onnotice: () => {} });
   const children: ChildProcess[] = [];
@@ -51,6 +51,7 @@ describe('several gateway processes on one PostgreSQL', () => {
           TIJORI_LOG_LEVEL: 'warn',
           // A long cache TTL, so only the change notification can explain a prompt refusal.
           TIJORI_KEY_CACHE_TTL_MS: '300000',
+          REDIS_URL: process.env.REDIS_URL ?? 'redis://127.0.0.1:6379',
         },
         stdio: 'ignore',
       });
@@ -111,6 +112,17 @@ describe('several gateway processes on one PostgreSQL', () => {
     assert.equal((await status(b, key)).body.error_code, 'order_not_found', 'B knows the key (and caches it)');
     assert.equal((await adminCall(a, 'POST', `/admin/v1/keys/${key.api_key}/revoke`)).status, 200);
     assert.ok(await within2s(async () => (await status(b, key)).body.error_code === 'revoked_api_key'), 'B refuses the revoked key');
+  });
+
+  it('shares one rate-limit budget between the processes through Redis', async () => {
+    const [a, b] = bases as [string, string];
+    const created = await adminCall(a, 'POST', '/admin/v1/merchants', { name: 'Budget' });
+    const key = created.body.key as { api_key: string; secret_key: string };
+    assert.equal((await adminCall(a, 'PUT', `/admin/v1/keys/${key.api_key}/rate-limit`, { per_minute: 4 })).status, 200);
+    const codes: string[] = [];
+    for (let i = 0; i < 3; i++) codes.push((await status(a, key)).body.error_code, (await status(b, key)).body.error_code);
+    assert.equal(codes.filter((c) => c === 'order_not_found').length, 4, codes.join(','));
+    assert.equal(codes.filter((c) => c === 'rate_limited').length, 2, codes.join(','));
   });
 
   it('applies a roll made through one process on the other: the new secret works there at once', async () => {
