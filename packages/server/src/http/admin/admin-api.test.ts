@@ -246,6 +246,26 @@ for (const backend of BACKENDS) {
     });
   });
 
+  describe(`IP allowlists behind a trusted proxy on ${backend.name}`, () => {
+    it('reads the client from X-Forwarded-For only through the configured proxy, from the right', async () => {
+      const gw = await startTestGateway(backend, { TIJORI_TRUSTED_PROXIES: '10.0.0.0/8' });
+      try {
+        await gw.admin('PUT', `/admin/v1/keys/${gw.sandbox.apiKey}/ip-allowlist`, { entries: ['203.0.113.0/24'] });
+        const via = (xff: string, remoteAddress = '10.1.2.3') => {
+          gw.clock.advanceSeconds(1);
+          return gw.send({ path: CREATE, body: orderBody(), remoteAddress, headers: { 'x-forwarded-for': xff } });
+        };
+        assert.equal((await via('203.0.113.5')).statusCode, 200, 'the proxy vouches for the client');
+        assert.equal((await via('203.0.113.5, 10.0.0.9')).statusCode, 200, 'a second trusted hop is skipped');
+        const spoof = assertRefused(await via('203.0.113.5, 198.51.100.7'), 403, 'ip_not_allowed');
+        assert.equal((spoof.details as { client_ip: string }).client_ip, '198.51.100.7', 'a client-written left part is not believed');
+        assertRefused(await via('203.0.113.5', '198.51.100.8'), 403, 'ip_not_allowed');
+      } finally {
+        await gw.close();
+      }
+    });
+  });
+
   describe(`hard key expiry on ${backend.name}`, () => {
     it('refuses keys whose secret is older than TIJORI_KEY_MAX_AGE_DAYS (401 expired_api_key) until rolled', async () => {
       const gw = await startTestGateway(backend, { TIJORI_KEY_MAX_AGE_DAYS: '30' });
