@@ -24,7 +24,7 @@ function startServer (benchCase, logFile) {
   switch (benchCase.server) {
     case 'ceiling': return startCeiling({ repoRoot, logFile })
     case 'reference': return startReference({ repoRoot, logFile })
-    case 'gateway': return startGateway({ repoRoot, store: benchCase.store, logFile })
+    case 'gateway': return startGateway({ repoRoot, store: benchCase.store, logFile, env: benchCase.env, policy: benchCase.policy })
     default: throw new Error(`no server called ${benchCase.server}`)
   }
 }

@@ -6,7 +6,27 @@ export const CASES = [
   { id: 'reference', title: 'reference: hand-rolled HMAC + 1 INSERT (PostgreSQL)', server: 'reference', workload: 'create' },
   { id: 'create-pglite', title: 'gateway order/create on PGlite', server: 'gateway', store: 'pglite', workload: 'create' },
   { id: 'create-pg', title: 'gateway order/create on PostgreSQL', server: 'gateway', store: 'postgres', workload: 'create' },
-  { id: 'status-pg', title: 'gateway order/status on PostgreSQL', server: 'gateway', store: 'postgres', workload: 'status' }
+  // The core case: no per-key rate limiting, no allowlist (the gateway of issue 2).
+  { id: 'status-pg', title: 'gateway order/status on PostgreSQL', server: 'gateway', store: 'postgres', workload: 'status', env: { TIJORI_RATE_LIMITS_ENABLED: 'false' } },
+  // The same, with the key's policy enforced: a 3-entry IP allowlist and its own rate limit (in-process budget).
+  {
+    id: 'status-pg-policy',
+    title: 'gateway order/status on PostgreSQL, IP allowlist + rate limit (memory)',
+    server: 'gateway',
+    store: 'postgres',
+    workload: 'status',
+    policy: { allowlist: ['10.0.0.0/8', '2001:db8::/32', '127.0.0.1'], perMinute: 1000000 }
+  },
+  // And with the budget shared through Redis, as several processes would.
+  {
+    id: 'status-pg-policy-redis',
+    title: 'gateway order/status on PostgreSQL, IP allowlist + rate limit (Redis)',
+    server: 'gateway',
+    store: 'postgres',
+    workload: 'status',
+    env: { REDIS_URL: 'redis://127.0.0.1:6379' },
+    policy: { allowlist: ['10.0.0.0/8', '2001:db8::/32', '127.0.0.1'], perMinute: 1000000 }
+  }
 ]
 
 export const CASE_IDS = CASES.map(c => c.id)
@@ -15,5 +35,8 @@ export const CASE_IDS = CASES.map(c => c.id)
 export const TARGETS = [
   { case: 'create-pg', base: 'reference', min: 0.90 },
   { case: 'status-pg', base: 'ceiling', min: 0.50 },
-  { case: 'create-pglite', base: 'ceiling', min: 0.12 }
+  { case: 'create-pglite', base: 'ceiling', min: 0.12 },
+  // Issue 3: IP checks and rate limiting cost under 10% of the core status case.
+  { case: 'status-pg-policy', base: 'status-pg', min: 0.90 },
+  { case: 'status-pg-policy-redis', base: 'status-pg', min: 0.90 }
 ]

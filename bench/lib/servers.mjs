@@ -93,12 +93,14 @@ export async function startReference ({ repoRoot, logFile }) {
   return { child, baseUrl, credentials }
 }
 
-export async function startGateway ({ repoRoot, store, logFile }) {
+const ADMIN_TOKEN = `tja_bench_${randomBytes(16).toString('hex')}`
+
+export async function startGateway ({ repoRoot, store, logFile, env: caseEnv = {}, policy }) {
   const cli = join(repoRoot, 'packages/server/dist/cli.js')
   if (!existsSync(cli)) throw new Error(`${cli} does not exist: the gateway is not built (npm run build)`)
   const dataDir = await mkdtemp(join(tmpdir(), `tijori-bench-${store}-`))
   // One key sends thousands of requests a second here: lift its budget so the bench measures the limiter's cost, not its refusals.
-  const env = { TIJORI_DATA_DIR: dataDir, TIJORI_LOG_LEVEL: 'warn', TIJORI_RATE_LIMIT_PER_MINUTE: '100000000' }
+  const env = { TIJORI_DATA_DIR: dataDir, TIJORI_LOG_LEVEL: 'warn', TIJORI_RATE_LIMIT_PER_MINUTE: '100000000', TIJORI_ADMIN_TOKEN: ADMIN_TOKEN, ...caseEnv }
   // BENCH_GATEWAY_ENV="TIJORI_X=1 TIJORI_Y=2" tries gateway settings without editing the bench.
   for (const pair of process.env.BENCH_GATEWAY_ENV?.split(' ').filter(Boolean) ?? []) {
     const [key, ...value] = pair.split('=')
@@ -125,5 +127,20 @@ export async function startGateway ({ repoRoot, store, logFile }) {
       throw new Error(`${credentialsFile} has no "${field}" string`)
     }
   }
+  if (policy) await applyPolicy(baseUrl, credentials.api_key, policy)
   return { child, baseUrl, credentials, dataDir }
+}
+
+// Sets the sandbox key's allowlist and rate limit through the admin API, as an operator would.
+async function applyPolicy (baseUrl, apiKey, policy) {
+  const put = async (path, body) => {
+    const res = await fetch(`${baseUrl}/admin/v1/keys/${apiKey}/${path}`, {
+      method: 'PUT',
+      headers: { authorization: `Bearer ${ADMIN_TOKEN}`, 'content-type': 'application/json' },
+      body: JSON.stringify(body)
+    })
+    if (!res.ok) throw new Error(`admin PUT ${path}: HTTP ${res.status} ${await res.text()}`)
+  }
+  await put('ip-allowlist', { entries: policy.allowlist, mode: 'enforce' })
+  await put('rate-limit', { per_minute: policy.perMinute })
 }

@@ -118,7 +118,7 @@ export async function startGateway(config: Config, options: StartOptions = {}): 
       rateLimiter,
       failureGuard: new AuthFailureGuard(rateLimiter, config.authFailuresPerMinutePerIp),
       usage,
-      policy: { rateLimitPerMinute: config.rateLimitPerMinute, keyRotationWarningDays: config.keyRotationWarningDays, keyMaxAgeDays: config.keyMaxAgeDays },
+      policy: { rateLimitPerMinute: config.rateLimitPerMinute, rateLimitsEnabled: config.rateLimitsEnabled, keyRotationWarningDays: config.keyRotationWarningDays, keyMaxAgeDays: config.keyMaxAgeDays },
       admin: adminToken ? { token: new AdminToken(adminToken.token) } : undefined,
     });
     if (options.listen !== false) await app.listen({ port: config.port, host: config.host });

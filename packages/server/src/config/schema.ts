@@ -22,6 +22,7 @@ export const CONFIG_SCHEMA = {
     trustedProxies: { type: 'string', default: '', description: 'Comma-separated IPs/CIDRs of reverse proxies whose X-Forwarded-For is believed; empty = the socket address is the client.' },
     keyRotationWarningDays: { type: 'integer', minimum: 1, maximum: 3650, default: 90, description: 'Keys whose secret is older than this keep working but every reply carries a Tijori-Key-Warning header.' },
     keyMaxAgeDays: { type: 'integer', minimum: 1, maximum: 3650, description: 'Optional hard expiry: keys whose secret is older than this are refused (expired_api_key).' },
+    rateLimitsEnabled: { type: 'boolean', default: true, description: 'Per-key rate limits; turn off only when something in front of the gateway enforces them.' },
     rateLimitPerMinute: { type: 'integer', minimum: 1, maximum: 100000000, default: 6000, description: 'Default requests per minute per API key (a key may override it); bursts up to the same number.' },
     authFailuresPerMinutePerIp: { type: 'integer', minimum: 1, maximum: 100000000, default: 120, description: 'Failed authentications a client address may make per minute before it is refused (429) without further checks.' },
     redisUrl: { type: 'string', pattern: '^rediss?://', env: 'REDIS_URL', description: 'Redis URL; when set, rate limits are shared by every process using it.' },
@@ -36,7 +37,7 @@ export const CONFIG_SCHEMA = {
 } as const;
 
 type Props = typeof CONFIG_SCHEMA.properties;
-type ValueOf<P> = P extends { type: 'integer' } ? number : P extends { enum: readonly (infer E)[] } ? E : string;
+type ValueOf<P> = P extends { type: 'integer' } ? number : P extends { type: 'boolean' } ? boolean : P extends { enum: readonly (infer E)[] } ? E : string;
 type WithDefault = { [K in keyof Props]: Props[K] extends { default: unknown } ? K : never }[keyof Props];
 
 type Plain = { [K in WithDefault]: ValueOf<Props[K]> } & { [K in Exclude<keyof Props, WithDefault>]?: ValueOf<Props[K]> };

@@ -37,7 +37,7 @@ export interface AppDeps {
   rateLimiter: RateLimiter;
   failureGuard: AuthFailureGuard;
   usage: UsageTracker;
-  policy: { rateLimitPerMinute: number; keyRotationWarningDays: number; keyMaxAgeDays: number | undefined };
+  policy: { rateLimitPerMinute: number; rateLimitsEnabled: boolean; keyRotationWarningDays: number; keyMaxAgeDays: number | undefined };
   /** Absent when no admin token is configured: the admin API is then not mounted at all. */
   admin: { token: AdminToken } | undefined;
 }
@@ -102,7 +102,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
       rateLimiter: deps.rateLimiter,
       failureGuard: deps.failureGuard,
       usage: deps.usage,
-      defaultRateLimitPerMinute: deps.policy.rateLimitPerMinute,
+      defaultRateLimitPerMinute: deps.policy.rateLimitsEnabled ? deps.policy.rateLimitPerMinute : null,
       keyRotationWarningDays: deps.policy.keyRotationWarningDays,
       keyMaxAgeDays: deps.policy.keyMaxAgeDays,
     });

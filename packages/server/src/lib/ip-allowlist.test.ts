@@ -183,3 +183,15 @@ describe('IpAllowlist', () => {
     });
   });
 });
+
+describe('IpAllowlist answers', () => {
+  it('gives the same answer the second time an address asks, and after many other addresses', () => {
+    const list = new IpAllowlist(['203.0.113.0/24']);
+    assert.equal(list.allows('203.0.113.9'), true);
+    assert.equal(list.allows('203.0.113.9'), true);
+    assert.equal(list.allows('198.51.100.1'), false);
+    for (let i = 0; i < 3000; i++) list.allows(`10.${(i >> 8) & 255}.${i & 255}.1`);
+    assert.equal(list.allows('198.51.100.1'), false);
+    assert.equal(list.allows('203.0.113.9'), true);
+  });
+});

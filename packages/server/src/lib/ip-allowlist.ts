@@ -156,6 +156,10 @@ export class IpAllowlist {
   /** The entries in normalised form, in the order given. */
   readonly entries: readonly string[];
   readonly #ranges = new BlockList();
+  // A key's traffic comes from few addresses: remembering answers saves the
+  // parse and range lookup (~2 µs) on nearly every request. Bounded: a spray of
+  // addresses only clears it.
+  readonly #answers = new Map<string, boolean>();
 
   /** Throws TypeError (programmer error) if an entry does not parse: callers validate with parseAllowlistEntry first. */
   constructor(entries: readonly string[]) {
@@ -182,6 +186,15 @@ export class IpAllowlist {
   allows(address: string): boolean {
     if (this.isEmpty) return true;
     if (typeof address !== 'string') return false;
+    const known = this.#answers.get(address);
+    if (known !== undefined) return known;
+    const answer = this.#check(address);
+    if (this.#answers.size >= 1024) this.#answers.clear();
+    this.#answers.set(address, answer);
+    return answer;
+  }
+
+  #check(address: string): boolean {
     const ip = parseIp(address);
     if (!ip) return false;
     const client = unmap(ip);

@@ -266,6 +266,22 @@ for (const backend of BACKENDS) {
     });
   });
 
+  describe(`rate limits switched off on ${backend.name}`, () => {
+    it('takes no budget and sends no RateLimit headers when TIJORI_RATE_LIMITS_ENABLED=false', async () => {
+      const gw = await startTestGateway(backend, { TIJORI_RATE_LIMITS_ENABLED: 'false' });
+      try {
+        await gw.admin('PUT', `/admin/v1/keys/${gw.sandbox.apiKey}/rate-limit`, { per_minute: 1 });
+        for (let i = 0; i < 3; i++) {
+          const res = await gw.send({ path: CREATE, body: orderBody() });
+          assert.equal(res.statusCode, 200, res.body);
+          assert.equal(res.headers['ratelimit-limit'], undefined);
+        }
+      } finally {
+        await gw.close();
+      }
+    });
+  });
+
   describe(`hard key expiry on ${backend.name}`, () => {
     it('refuses keys whose secret is older than TIJORI_KEY_MAX_AGE_DAYS (401 expired_api_key) until rolled', async () => {
       const gw = await startTestGateway(backend, { TIJORI_KEY_MAX_AGE_DAYS: '30' });

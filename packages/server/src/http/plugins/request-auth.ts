@@ -22,8 +22,8 @@ export interface RequestAuthOptions {
   rateLimiter: RateLimiter;
   failureGuard: AuthFailureGuard;
   usage: UsageTracker;
-  /** Requests per minute for keys without their own limit. */
-  defaultRateLimitPerMinute: number;
+  /** Requests per minute for keys without their own limit; null turns per-key limits off. */
+  defaultRateLimitPerMinute: number | null;
   keyRotationWarningDays: number;
   keyMaxAgeDays: number | undefined;
 }
@@ -156,6 +156,7 @@ export function registerRequestAuth(app: FastifyInstance, options: RequestAuthOp
 
   /** After authentication, so that knowing an API key (not its secret) cannot spend a merchant's budget. */
   async function takeFromBudget(request: FastifyRequest, reply: FastifyReply, key: ResolvedKey): Promise<void> {
+    if (options.defaultRateLimitPerMinute === null) return;
     const perMinute = key.rateLimitPerMinute ?? options.defaultRateLimitPerMinute;
     let decision;
     try {
