@@ -25,7 +25,17 @@ program
       }
       throw err;
     }
-    const gateway = await startGateway(config);
+    let gateway;
+    try {
+      gateway = await startGateway(config);
+    } catch (err) {
+      // Configuration found wrong only when used (a bad TLS certificate, say) is still a configuration error.
+      if (err instanceof ConfigError) {
+        process.stderr.write(`tijori: ${err.message}\n`);
+        process.exit(78);
+      }
+      throw err;
+    }
     process.stdout.write(startBanner(gateway.publicBaseUrl, gateway.sandboxCredentialsFile));
 
     let stopping = false;

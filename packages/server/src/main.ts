@@ -12,6 +12,9 @@ import { AuthFailureGuard } from './core/auth-failure-guard.js';
 import { UsageTracker } from './core/usage-tracker.js';
 import { buildApp } from './http/app.js';
 import { createClientAddressResolver } from './http/client-address.js';
+import { createHttpsDetector } from './http/https-only.js';
+import { type LoadedTls, loadTlsFiles } from './http/tls-files.js';
+import { createTrustedPeerCheck } from './http/trusted-peer.js';
 import { MemoryRateLimiter } from './rate-limit/memory-rate-limiter.js';
 import type { RateLimiter } from './rate-limit/rate-limiter.js';
 import { RedisRateLimiter } from './rate-limit/redis-rate-limiter.js';
@@ -40,6 +43,8 @@ export interface Gateway {
 
 // How often per-key usage counts (last used, addresses) are written: one batch per interval.
 const USAGE_FLUSH_MS = 5000;
+// Long enough to renew through an ordinary change window; a certificate that lapses fails every client at once.
+const CERT_EXPIRY_WARNING_MS = 14 * 86_400_000;
 
 function splitList(text: string): string[] {
   return text.split(',').map((s) => s.trim()).filter((s) => s.length > 0);
@@ -64,6 +69,13 @@ export async function startGateway(config: Config, options: StartOptions = {}): 
   const logger = options.logger ?? createLogger(config.logLevel);
   const dataDir = resolve(config.dataDir);
   const embedded = config.databaseUrl === undefined;
+  // Before anything is opened: a wrong certificate path is a sentence at start-up, not a half-started gateway.
+  const tls = config.tlsCertFile && config.tlsKeyFile ? await loadTlsFiles(config.tlsCertFile, config.tlsKeyFile) : undefined;
+  if (tls) logCertificate(logger, tls, clock.nowMs());
+  const trustedProxies = splitList(config.trustedProxies);
+  // Validates the proxy list (with a sentence) before the HTTPS check builds on it.
+  const clientAddress = createClientAddressResolver({ trustedProxies });
+  const isHttps = createHttpsDetector(createTrustedPeerCheck(trustedProxies));
   await mkdir(dataDir, { recursive: true, mode: 0o700 });
 
   const masterKey = await loadMasterKey({
@@ -89,7 +101,11 @@ export async function startGateway(config: Config, options: StartOptions = {}): 
     const keyring = new Keyring(masterKey.key);
     await keyring.assertMatches(db);
 
-    const publicBaseUrl = config.publicBaseUrl ?? `http://${config.host.includes(':') ? `[${config.host}]` : config.host}:${config.port}`;
+    const scheme = tls || config.mode === 'production' ? 'https' : 'http';
+    const publicBaseUrl = config.publicBaseUrl ?? `${scheme}://${config.host.includes(':') ? `[${config.host}]` : config.host}:${config.port}`;
+    if (config.mode === 'production' && !tls && config.publicBaseUrl === undefined) {
+      logger.warn({ publicBaseUrl }, 'production behind a proxy without TIJORI_PUBLIC_BASE_URL: payment links name this guess; set it to the https:// origin clients reach');
+    }
     const sandbox = await ensureSandboxMerchant(db, keyring, clock);
     const sandboxCredentialsFile = sandbox ? await writeSandboxCredentials(dataDir, sandbox, publicBaseUrl) : undefined;
 
@@ -114,12 +130,14 @@ export async function startGateway(config: Config, options: StartOptions = {}): 
       publicBaseUrl,
       bodyLimitBytes: config.bodyLimitBytes,
       signatureToleranceSeconds: config.signatureToleranceSeconds,
-      clientAddress: createClientAddressResolver({ trustedProxies: splitList(config.trustedProxies) }),
+      clientAddress,
       rateLimiter,
       failureGuard: new AuthFailureGuard(rateLimiter, config.authFailuresPerMinutePerIp),
       usage,
       policy: { rateLimitPerMinute: config.rateLimitPerMinute, rateLimitsEnabled: config.rateLimitsEnabled, keyRotationWarningDays: config.keyRotationWarningDays, keyMaxAgeDays: config.keyMaxAgeDays },
       admin: adminToken ? { token: new AdminToken(adminToken.token) } : undefined,
+      tls: tls?.options,
+      httpsOnly: config.mode === 'production' ? { isHttps } : undefined,
     });
     if (options.listen !== false) await app.listen({ port: config.port, host: config.host });
     else await app.ready();
@@ -156,6 +174,14 @@ export async function startGateway(config: Config, options: StartOptions = {}): 
     if (!options.db) await db.close().catch(() => {});
     throw err;
   }
+}
+
+function logCertificate(logger: Logger, tls: LoadedTls, nowMs: number): void {
+  const fields = { subject: tls.subject, notAfter: tls.notAfter.toISOString() };
+  const left = tls.notAfter.getTime() - nowMs;
+  if (left <= 0) logger.error(fields, 'the TLS certificate has expired: every verifying client will refuse the gateway; renew TLS_CERT_FILE and restart');
+  else if (left < CERT_EXPIRY_WARNING_MS) logger.warn(fields, 'the TLS certificate expires soon; renew TLS_CERT_FILE and restart');
+  else logger.info(fields, 'serving HTTPS (TLS 1.2 minimum)');
 }
 
 /** The newcomer's credentials, readable by the owner only; the secret is never logged. */

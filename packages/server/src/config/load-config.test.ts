@@ -57,6 +57,55 @@ describe('loadConfig', () => {
     assert.equal(JSON.stringify(config).includes(KEY), false);
   });
 
+  it('starts in sandbox mode, which needs no TLS', () => {
+    assert.equal(loadConfig({}).mode, 'sandbox');
+  });
+
+  it('refuses production without TLS files or trusted proxies, saying exactly what to set', () => {
+    assert.throws(
+      () => loadConfig({ TIJORI_MODE: 'production' }),
+      (err: unknown) =>
+        err instanceof ConfigError &&
+        err.message ===
+          'TIJORI_MODE=production serves HTTPS only: set TLS_CERT_FILE and TLS_KEY_FILE (PEM certificate chain and private key) to terminate TLS in the gateway, or set TIJORI_TRUSTED_PROXIES to the addresses of the TLS-terminating proxy in front of it, which must send X-Forwarded-Proto: https.',
+    );
+    // A list of nothing but separators trusts no proxy either.
+    assert.throws(() => loadConfig({ TIJORI_MODE: 'production', TIJORI_TRUSTED_PROXIES: ' , ' }), /TLS_CERT_FILE and TLS_KEY_FILE/);
+  });
+
+  it('loads production with TLS files', () => {
+    const config = loadConfig({ TIJORI_MODE: 'production', TLS_CERT_FILE: '/etc/tijori/cert.pem', TLS_KEY_FILE: '/etc/tijori/key.pem' });
+    assert.equal(config.mode, 'production');
+    assert.equal(config.tlsCertFile, '/etc/tijori/cert.pem');
+    assert.equal(config.tlsKeyFile, '/etc/tijori/key.pem');
+  });
+
+  it('loads production behind trusted proxies', () => {
+    const config = loadConfig({ TIJORI_MODE: 'production', TIJORI_TRUSTED_PROXIES: '10.0.0.0/8' });
+    assert.equal(config.mode, 'production');
+    assert.equal(config.tlsCertFile, undefined);
+  });
+
+  it('refuses TLS_CERT_FILE without TLS_KEY_FILE, and the reverse, in any mode', () => {
+    assert.throws(() => loadConfig({ TLS_CERT_FILE: '/etc/tijori/cert.pem' }), /TLS_CERT_FILE is set but TLS_KEY_FILE is not: set both/);
+    assert.throws(() => loadConfig({ TIJORI_MODE: 'production', TLS_KEY_FILE: '/etc/tijori/key.pem' }), /TLS_KEY_FILE is set but TLS_CERT_FILE is not: set both/);
+  });
+
+  it('refuses an unknown mode', () => {
+    assert.throws(() => loadConfig({ TIJORI_MODE: 'live' }), /mode \(TIJORI_MODE\) must be equal to one of the allowed values/);
+  });
+
+  it('refuses a plain-HTTP public base URL in production', () => {
+    assert.throws(
+      () => loadConfig({ TIJORI_MODE: 'production', TIJORI_TRUSTED_PROXIES: '10.0.0.1', TIJORI_PUBLIC_BASE_URL: 'http://pay.example.com' }),
+      /TIJORI_PUBLIC_BASE_URL is http:\/\/pay\.example\.com, but TIJORI_MODE=production refuses plain HTTP/,
+    );
+    assert.equal(
+      loadConfig({ TIJORI_MODE: 'production', TIJORI_TRUSTED_PROXIES: '10.0.0.1', TIJORI_PUBLIC_BASE_URL: 'https://pay.example.com' }).publicBaseUrl,
+      'https://pay.example.com',
+    );
+  });
+
   it('returns a frozen object', () => {
     assert.equal(Object.isFrozen(loadConfig({})), true);
   });

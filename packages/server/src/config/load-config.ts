@@ -72,9 +72,37 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       'With DATABASE_URL set, supply the master key yourself: TIJORI_MASTER_KEY (base64 of 32 random bytes, e.g. `openssl rand -base64 32`) or TIJORI_MASTER_KEY_FILE. Keep it away from the database host.',
     );
   }
+  checkTransport(merged);
   if (typeof merged.masterKey === 'string') merged.masterKey = new Secret(merged.masterKey);
   if (typeof merged.adminToken === 'string') merged.adminToken = new Secret(merged.adminToken);
   return Object.freeze(merged) as unknown as Config;
+}
+
+/**
+ * HTTPS settings that only make sense together. Production must be reached
+ * over HTTPS only, which needs either the certificate here or a proxy in
+ * front that terminates TLS and tells us so; refusing to start is kinder than
+ * a production gateway that takes API secrets' signatures over plain HTTP.
+ */
+function checkTransport(merged: Record<string, unknown>): void {
+  const hasCert = merged.tlsCertFile !== undefined;
+  const hasKey = merged.tlsKeyFile !== undefined;
+  if (hasCert !== hasKey) {
+    throw new ConfigError(
+      `${hasCert ? 'TLS_CERT_FILE is set but TLS_KEY_FILE is not' : 'TLS_KEY_FILE is set but TLS_CERT_FILE is not'}: set both (the PEM certificate chain and its private key) to serve HTTPS, or neither.`,
+    );
+  }
+  const hasProxies = String(merged.trustedProxies ?? '').split(',').some((entry) => entry.trim() !== '');
+  if (merged.mode === 'production' && !hasCert && !hasProxies) {
+    throw new ConfigError(
+      'TIJORI_MODE=production serves HTTPS only: set TLS_CERT_FILE and TLS_KEY_FILE (PEM certificate chain and private key) to terminate TLS in the gateway, or set TIJORI_TRUSTED_PROXIES to the addresses of the TLS-terminating proxy in front of it, which must send X-Forwarded-Proto: https.',
+    );
+  }
+  if (merged.mode === 'production' && typeof merged.publicBaseUrl === 'string' && !merged.publicBaseUrl.startsWith('https://')) {
+    throw new ConfigError(
+      `TIJORI_PUBLIC_BASE_URL is ${merged.publicBaseUrl}, but TIJORI_MODE=production refuses plain HTTP: give the https:// origin merchants and customers reach the gateway at.`,
+    );
+  }
 }
 
 /** The settings table for the README: name, variable, default, meaning. */

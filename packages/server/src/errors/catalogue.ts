@@ -21,6 +21,7 @@ export const ERRORS = {
   replayed_request: { status: 401, message: 'This signature has already been used; sign each request afresh.' },
 
   // 403 / 429: where from, and how often
+  https_required: { status: 403, message: 'This gateway accepts HTTPS only; send the request to its https:// URL.' },
   ip_not_allowed: { status: 403, message: "The request came from an address outside this API key's allowlist." },
   rate_limited: { status: 429, message: 'Too many requests for this API key; retry after the time in Retry-After.' },
   too_many_auth_failures: { status: 429, message: 'Too many failed authentications from this address; retry after the time in Retry-After.' },

@@ -16,11 +16,14 @@ import type { ReplayStore } from '../replay/replay-store.js';
 import type { Db } from '../store/db.js';
 import type { OrderStore } from '../store/order-store.js';
 import { registerErrorHandling } from './error-handler.js';
+import { type HttpsDetector, registerHttpsOnly } from './https-only.js';
 import { registerJsonBody } from './json-body.js';
 import { registerRequestAuth } from './plugins/request-auth.js';
 import { healthRoutes } from './routes/health.js';
 import { orderCreateRoute } from './routes/order-create.js';
 import { orderStatusRoute } from './routes/order-status.js';
+import { registerSecurityHeaders } from './security-headers.js';
+import type { TlsServerOptions } from './tls-files.js';
 
 export interface AppDeps {
   db: Db;
@@ -40,11 +43,25 @@ export interface AppDeps {
   policy: { rateLimitPerMinute: number; rateLimitsEnabled: boolean; keyRotationWarningDays: number; keyMaxAgeDays: number | undefined };
   /** Absent when no admin token is configured: the admin API is then not mounted at all. */
   admin: { token: AdminToken } | undefined;
+  /** Set: serve HTTPS (TLS 1.2+) on this socket instead of plain HTTP. */
+  tls: TlsServerOptions | undefined;
+  /** Set (production): refuse requests that did not arrive over HTTPS, send HSTS on those that did. */
+  httpsOnly: { isHttps: HttpsDetector } | undefined;
 }
+
+// Load balancers probe these over plain HTTP even when clients may not use it;
+// they carry no secrets and change nothing, so production still answers them.
+const PLAIN_HTTP_ROUTES = ['/healthz', '/readyz'];
 
 /** Builds the HTTP application; main.ts chooses the implementations behind `deps`. */
 export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
+  // Cast: with `https` set Fastify types the instance for an https.Server;
+  // nothing here depends on which server is underneath.
   const app = Fastify({
+    https: deps.tls ?? null,
+    // Fastify must not believe X-Forwarded-*: client-address.ts and
+    // https-only.ts decide, and only for the configured proxies.
+    trustProxy: false,
     loggerInstance: deps.logger as FastifyBaseLogger,
     genReqId: newRequestId,
     // Never trust a caller's request id: ours is what support can look up.
@@ -56,7 +73,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
       // client sent, and the handler must act on exactly that.
       customOptions: { allErrors: true, coerceTypes: false, removeAdditional: false, useDefaults: false, allowUnionTypes: true },
     },
-  });
+  }) as unknown as FastifyInstance;
 
   // A callback hook, not async: it runs on every request and needs no promise.
   app.addHook('onRequest', function setRequestIdHeader(request, reply, done) {
@@ -64,6 +81,9 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     done();
   });
   registerErrorHandling(app, deps.bodyLimitBytes);
+  // Before every route and plugin, so that every reply (refusals included) carries them.
+  registerSecurityHeaders(app);
+  if (deps.httpsOnly) registerHttpsOnly(app, { isHttps: deps.httpsOnly.isHttps, plainHttpRoutes: PLAIN_HTTP_ROUTES });
 
   await app.register(swagger, {
     openapi: {

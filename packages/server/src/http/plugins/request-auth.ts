@@ -177,7 +177,8 @@ export function registerRequestAuth(app: FastifyInstance, options: RequestAuthOp
     if (request.apiKey) {
       usage.record(request.apiKey.keyId, request.clientIp, { refused: status >= 400, outsideAllowlist: request.outsideAllowlist || status === 403 });
     }
-    if (status === 401 || status === 403) {
+    // An empty clientIp means authentication never ran (e.g. refused earlier as plain HTTP): not a failed login.
+    if ((status === 401 || status === 403) && request.clientIp !== '') {
       await failureGuard.recordFailure(request.clientIp, clock.nowMs()).catch((err: unknown) => request.log.warn({ err }, 'could not count an authentication failure'));
     }
   });
