@@ -1,16 +1,12 @@
-import { IpAllowlist, normalizeIp, parseAllowlistEntry } from '../lib/ip-allowlist.js';
+import { normalizeIp } from '../lib/ip-allowlist.js';
+import { ClientAddressConfigError, createTrustedPeerCheck } from './trusted-peer.js';
 
 export interface ClientAddressOptions {
   /** IPs or CIDRs of the reverse proxies in front of the gateway; empty trusts none and ignores X-Forwarded-For. */
   trustedProxies: readonly string[];
 }
 
-export class ClientAddressConfigError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = 'ClientAddressConfigError';
-  }
-}
+export { ClientAddressConfigError };
 
 /** What the resolver returns when the socket has no usable address: never allowed by a non-empty IP allowlist. */
 const UNKNOWN = 'unknown';
@@ -35,29 +31,6 @@ function parseHop(hop: string): string | undefined {
   return normalizeIp(address);
 }
 
-function validateTrustedProxies(trustedProxies: readonly string[]): IpAllowlist {
-  if (!Array.isArray(trustedProxies)) {
-    throw new ClientAddressConfigError('trustedProxies must be a list of reverse proxy addresses or CIDR ranges, e.g. ["10.0.0.0/8"]; use [] if nothing sits in front of the gateway.');
-  }
-  for (const entry of trustedProxies) {
-    const result = parseAllowlistEntry(entry);
-    if (!result.ok) {
-      throw new ClientAddressConfigError(
-        `trustedProxies entry ${JSON.stringify(entry)} ${result.reason}. List each reverse proxy in front of the gateway as an address ("10.0.0.2") or a CIDR range ("10.0.0.0/8").`,
-      );
-    }
-    // Trusting every address makes every X-Forwarded-For hop trusted, so the
-    // leftmost one (written by the client) would be taken as the client's
-    // address: anyone could pick the address our allowlists see.
-    if (result.normalized.endsWith('/0')) {
-      throw new ClientAddressConfigError(
-        `trustedProxies entry ${JSON.stringify(entry)} trusts every address, which lets any client choose its own address through X-Forwarded-For. List only the addresses or ranges of your own reverse proxies.`,
-      );
-    }
-  }
-  return new IpAllowlist(trustedProxies);
-}
-
 /**
  * Builds the function that decides which address a request came from.
  * Validates `trustedProxies` once, at start-up.
@@ -73,9 +46,7 @@ function validateTrustedProxies(trustedProxies: readonly string[]): IpAllowlist 
  * address.
  */
 export function createClientAddressResolver(options: ClientAddressOptions): ClientAddressResolver {
-  const trusted = validateTrustedProxies(options.trustedProxies);
-  // An empty IpAllowlist allows everything; an empty proxy list trusts nothing.
-  const isTrusted = (address: string) => !trusted.isEmpty && trusted.allows(address);
+  const isTrusted = createTrustedPeerCheck(options.trustedProxies);
 
   return function resolveClientAddress(socketAddress, forwardedFor) {
     const peer = socketAddress === undefined ? undefined : normalizeIp(socketAddress);

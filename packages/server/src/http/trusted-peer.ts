@@ -1,5 +1,12 @@
 import { IpAllowlist, parseAllowlistEntry } from '../lib/ip-allowlist.js';
-import { ClientAddressConfigError } from './client-address.js';
+
+/** A trusted-proxy list that cannot be used; the message says what to fix. */
+export class ClientAddressConfigError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'ClientAddressConfigError';
+  }
+}
 
 /** True when the socket peer is one of our reverse proxies; always false for an empty list. */
 export type TrustedPeerCheck = (socketAddress: string | undefined) => boolean;
@@ -13,6 +20,9 @@ export type TrustedPeerCheck = (socketAddress: string | undefined) => boolean;
  * believe. Validates `trustedProxies` once, at start-up.
  */
 export function createTrustedPeerCheck(trustedProxies: readonly string[]): TrustedPeerCheck {
+  if (!Array.isArray(trustedProxies)) {
+    throw new ClientAddressConfigError('trustedProxies must be a list of reverse proxy addresses or CIDR ranges, e.g. ["10.0.0.0/8"]; use [] if nothing sits in front of the gateway.');
+  }
   for (const entry of trustedProxies) {
     const result = parseAllowlistEntry(entry);
     if (!result.ok) {
@@ -22,7 +32,9 @@ export function createTrustedPeerCheck(trustedProxies: readonly string[]): Trust
     }
     if (result.normalized.endsWith('/0')) {
       throw new ClientAddressConfigError(
-        `trustedProxies entry ${JSON.stringify(entry)} trusts every address, which lets any client claim to be a proxy. List only the addresses or ranges of your own reverse proxies.`,
+        // Trusting every address makes every X-Forwarded-* hop trusted, so the leftmost one
+        // (written by the client) would be believed: anyone could pick their own address.
+        `trustedProxies entry ${JSON.stringify(entry)} trusts every address, which lets any client choose its own address through X-Forwarded-For. List only the addresses or ranges of your own reverse proxies.`,
       );
     }
   }
