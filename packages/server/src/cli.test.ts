@@ -2,22 +2,15 @@ import assert from 'node:assert/strict';
 import { type ChildProcess, spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { mkdtempSync, readFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { signRequest } from '@tijori/signing';
+import { freePort } from './test-support/free-port.js';
 
 // The built CLI, as `npm start` runs it (npm test builds first).
 const CLI = new URL('../dist/cli.js', import.meta.url).pathname;
 
-async function freePort(): Promise<number> {
-  const server = createServer().listen(0, '127.0.0.1');
-  await once(server, 'listening');
-  const { port } = server.address() as { port: number };
-  server.close();
-  return port;
-}
 
 function serve(dataDir: string, port: number, extraEnv: Record<string, string> = {}): { child: ChildProcess; output: () => string } {
   let output = '';

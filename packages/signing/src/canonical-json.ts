@@ -124,3 +124,13 @@ function codePointRank(unit: number): number {
   if (unit < 0xd800) return unit;
   return unit >= 0xe000 ? unit - 0x800 : unit + 0x2000;
 }
+
+/** The canonical JSON of a parsed body, or undefined when there is none or it has no JSON form (never throws). */
+export function tryCanonicalJson(parsedBody: unknown): string | undefined {
+  if (parsedBody === undefined) return undefined;
+  try {
+    return canonicalJson(parsedBody);
+  } catch {
+    return undefined;
+  }
+}

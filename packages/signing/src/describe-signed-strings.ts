@@ -7,7 +7,7 @@
  * short and safe to log. No secret is an input, so none can leak.
  */
 import { createHash } from 'node:crypto';
-import { canonicalJson } from './canonical-json.js';
+import { tryCanonicalJson } from './canonical-json.js';
 import { publicKeysGiven } from './public-key.js';
 import { isBytesOrString, type SignatureScheme } from './sign-request.js';
 import type { VerifyRequestInput } from './verify-request.js';
@@ -53,7 +53,7 @@ function describe(input: Omit<VerifyRequestInput, 'secrets' | 'signature' | 'now
   if (allowed.includes('v1')) {
     const rawBody = bodyPlaceholder(raw);
     out.push({ scheme: 'v1', form: 'raw', signed: rawBody.text + timestamp, ...rawBody.fields });
-    const canonical = canonicalForm(given.parsedBody);
+    const canonical = tryCanonicalJson(given.parsedBody);
     if (canonical !== undefined) {
       const body = bodyPlaceholder(canonical);
       out.push({ scheme: 'v1', form: 'canonical', signed: body.text + timestamp, ...body.fields });
@@ -77,11 +77,3 @@ function bodyPlaceholder(body: string | Uint8Array): { text: string; fields: { b
   };
 }
 
-function canonicalForm(parsedBody: unknown): string | undefined {
-  if (parsedBody === undefined) return undefined;
-  try {
-    return canonicalJson(parsedBody);
-  } catch {
-    return undefined;
-  }
-}

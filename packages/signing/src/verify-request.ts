@@ -7,7 +7,7 @@
  * never contains a secret or echoes unvalidated input.
  */
 import { type KeyObject, timingSafeEqual } from 'node:crypto';
-import { canonicalJson } from './canonical-json.js';
+import { tryCanonicalJson } from './canonical-json.js';
 import { publicKeysGiven } from './public-key.js';
 import { checkTimestamp, MISSING_TIMESTAMP_MESSAGE } from './timestamp.js';
 import { hmacDigest, isBytesOrString, v1Parts, v2Parts, type MessagePart, type SignatureScheme } from './sign-request.js';
@@ -307,7 +307,7 @@ function candidateMessages(
       form: 'canonical',
       parts: () => {
         if (memo === undefined) {
-          const canonical = canonicalForm(parsedBody);
+          const canonical = tryCanonicalJson(parsedBody);
           // When the client sent the canonical text itself, the raw candidate already covered it.
           const redundant = canonical === undefined || (raw !== undefined && sameText(raw, canonical));
           memo = { parts: redundant ? undefined : v1Parts(canonical, timestamp) };
@@ -319,15 +319,6 @@ function candidateMessages(
   return candidates;
 }
 
-/** The canonical JSON of the parsed body, or undefined when there is none or it has no JSON form. */
-function canonicalForm(parsedBody: unknown): string | undefined {
-  if (parsedBody === undefined) return undefined;
-  try {
-    return canonicalJson(parsedBody);
-  } catch {
-    return undefined;
-  }
-}
 
 function sameText(raw: string | Uint8Array, text: string): boolean {
   return typeof raw === 'string' ? raw === text : Buffer.from(text, 'utf8').equals(raw);

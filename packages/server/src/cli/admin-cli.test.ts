@@ -4,7 +4,7 @@ import { randomBytes } from 'node:crypto';
 import { once } from 'node:events';
 import { createServer as createHttpServer } from 'node:http';
 import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
-import { type AddressInfo, createServer } from 'node:net';
+import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -14,6 +14,7 @@ import { createLogger } from '../lib/logger.js';
 import { type Gateway, startGateway } from '../main.js';
 import { BACKENDS, type OpenedBackend } from '../test-support/backends.js';
 import { orderBody } from '../test-support/test-gateway.js';
+import { freePort } from '../test-support/free-port.js';
 
 // The built CLI, as operators run it (npm test builds first).
 const CLI = new URL('../../dist/cli.js', import.meta.url).pathname;
@@ -24,14 +25,6 @@ interface Run {
   code: number | null;
   stdout: string;
   stderr: string;
-}
-
-async function freePort(): Promise<number> {
-  const server = createServer().listen(0, '127.0.0.1');
-  await once(server, 'listening');
-  const { port } = server.address() as AddressInfo;
-  await new Promise((r) => server.close(r));
-  return port;
 }
 
 function countOf(haystack: string, needle: string): number {

@@ -3,24 +3,17 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { once } from 'node:events';
 import { mkdtempSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { signRequest } from '@tijori/signing';
 import postgres from 'postgres';
 import { TEST_DATABASE_URL } from '../test-support/backends.js';
+import { freePort } from '../test-support/free-port.js';
 
 const CLI = new URL('../../dist/cli.js', import.meta.url).pathname;
 const ADMIN_TOKEN = `tja_${randomBytes(24).toString('hex')}`;
 
-async function freePort(): Promise<number> {
-  const server = createServer().listen(0, '127.0.0.1');
-  await once(server, 'listening');
-  const { port } = server.address() as { port: number };
-  server.close();
-  return port;
-}
 
 /**
  * Two real `tijori serve` processes on one PostgreSQL database, as behind a

@@ -68,17 +68,7 @@ function toRecord(r: Raw): ApiKeyRecord {
   };
 }
 
-export interface NewApiKey {
-  id: string;
-  merchantId: string;
-  apiKey: string;
-  mode: Mode;
-  label: string | null;
-  kind: 'hmac' | 'public_key';
-  secretEnc: Uint8Array | null;
-  publicKeyPem: string | null;
-  createdAt: Date;
-}
+export type NewApiKey = Pick<ApiKeyRecord, 'id' | 'merchantId' | 'apiKey' | 'mode' | 'label' | 'kind' | 'secretEnc' | 'publicKeyPem' | 'createdAt'>;
 
 export async function insertApiKey(db: Queryable, k: NewApiKey): Promise<void> {
   await db.query(
