@@ -123,7 +123,7 @@ export async function createOrder(
     createdAt: now,
     updatedAt: now,
   };
-  if (await orders.insertIfAbsent(row)) return { ok: true, order: { ...row, currencyInfo: currency } };
+  if (await orders.insertIfAbsent(row)) return { ok: true, order: { ...row, payment: null, currencyInfo: currency } };
   const existing = await orders.findByRef({ merchantId: caller.merchantId, mode: caller.mode, orderRef });
   // Vanishing between the two statements would need a delete we never issue.
   if (!existing) throw new Error('duplicate order disappeared');

@@ -36,6 +36,8 @@ export const ERRORS = {
   duplicate_order_id: { status: 409, message: 'An order with this order_id already exists.' },
   order_not_found: { status: 404, message: 'No order with this order_id exists for this API key.' },
   route_not_found: { status: 404, message: 'No such endpoint.' },
+  sandbox_only: { status: 403, message: 'This endpoint works with sandbox keys (pk_test_) only.' },
+  illegal_transition: { status: 409, message: "The order's current state does not allow that change." },
 
   // Admin API
   admin_unauthorized: { status: 401, message: 'The admin API needs Authorization: Bearer <admin token>.' },

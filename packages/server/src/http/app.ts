@@ -22,6 +22,7 @@ import { registerRequestAuth } from './plugins/request-auth.js';
 import { healthRoutes } from './routes/health.js';
 import { orderCreateRoute } from './routes/order-create.js';
 import { orderStatusRoute } from './routes/order-status.js';
+import { sandboxSimulateRoute } from './routes/sandbox-simulate.js';
 import { registerSecurityHeaders } from './security-headers.js';
 import type { TlsServerOptions } from './tls-files.js';
 
@@ -129,6 +130,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     const routeDeps = { orders: deps.orders, keyring: deps.keyring, clock: deps.clock, publicBaseUrl: deps.publicBaseUrl };
     orderCreateRoute(api, routeDeps);
     orderStatusRoute(api, routeDeps);
+    sandboxSimulateRoute(api, { ...routeDeps, db: deps.db });
   });
 
   const admin = deps.admin;

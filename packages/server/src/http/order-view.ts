@@ -16,6 +16,15 @@ export interface OrderView {
   mode: 'sandbox' | 'live';
   created_at: string;
   updated_at: string;
+  /** The latest payment attempt, or null before the customer tries to pay. */
+  payment: {
+    payment_id: string;
+    payment_method: string;
+    payment_status: string;
+    bank_reference: string | null;
+    started_at: string;
+    completed_at: string | null;
+  } | null;
 }
 
 export const ORDER_VIEW_SCHEMA = {
@@ -34,6 +43,18 @@ export const ORDER_VIEW_SCHEMA = {
     mode: { type: 'string', enum: ['sandbox', 'live'] },
     created_at: { type: 'string', format: 'date-time' },
     updated_at: { type: 'string', format: 'date-time' },
+    payment: {
+      type: ['object', 'null'],
+      description: 'The latest payment attempt (null before one is made).',
+      properties: {
+        payment_id: { type: 'string' },
+        payment_method: { type: 'string', enum: ['UPI', 'CARD', 'NET_BANKING'] },
+        payment_status: { type: 'string', enum: ['PROCESSING', 'PAID', 'FAILED'] },
+        bank_reference: { type: ['string', 'null'] },
+        started_at: { type: 'string', format: 'date-time' },
+        completed_at: { type: ['string', 'null'], format: 'date-time' },
+      },
+    },
   },
 } as const;
 
@@ -51,6 +72,14 @@ export function orderView(order: Order, keyring: Keyring, publicBaseUrl: string)
     mode: order.mode === 'test' ? 'sandbox' : 'live',
     created_at: order.createdAt.toISOString(),
     updated_at: order.updatedAt.toISOString(),
+    payment: order.payment && {
+      payment_id: order.payment.id,
+      payment_method: order.payment.method,
+      payment_status: order.payment.status,
+      bank_reference: order.payment.bankReference,
+      started_at: order.payment.startedAt.toISOString(),
+      completed_at: order.payment.completedAt?.toISOString() ?? null,
+    },
   };
 }
 

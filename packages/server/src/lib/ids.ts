@@ -6,6 +6,7 @@ export const ID_PREFIX = {
   merchant: 'mer_',
   apiKeyRecord: 'key_',
   order: 'ord_',
+  paymentAttempt: 'pay_',
   request: 'req_',
   testApiKey: 'pk_test_',
   liveApiKey: 'pk_live_',

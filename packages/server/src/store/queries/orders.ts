@@ -20,8 +20,18 @@ export interface OrderRow {
   updatedAt: Date;
 }
 
-/** An order as read back: everything but the customer ciphertext, which no read path needs yet. */
-export type StoredOrder = Omit<OrderRow, 'customerEnc'>;
+/** The latest payment attempt, as the status API shows it. */
+export interface AttemptSummary {
+  id: string;
+  method: string;
+  status: string;
+  bankReference: string | null;
+  startedAt: Date;
+  completedAt: Date | null;
+}
+
+/** An order as read back: everything but the customer ciphertext (no read path needs it yet), plus its latest payment attempt. */
+export type StoredOrder = Omit<OrderRow, 'customerEnc'> & { payment: AttemptSummary | null };
 
 const COLUMNS = `id, merchant_id, mode, order_ref, order_ref_numeric, amount_minor, currency, note, service_type,
   customer_enc, return_url, status, created_at, updated_at`;
@@ -44,6 +54,12 @@ interface RawOrder {
   status: OrderStatus;
   created_at: Date;
   updated_at: Date;
+  pay_id: string | null;
+  pay_method: string | null;
+  pay_status: string | null;
+  pay_bank_reference: string | null;
+  pay_started_at: Date | null;
+  pay_completed_at: Date | null;
 }
 
 function toOrder(r: RawOrder): StoredOrder {
@@ -62,6 +78,17 @@ function toOrder(r: RawOrder): StoredOrder {
     status: r.status,
     createdAt: r.created_at,
     updatedAt: r.updated_at,
+    payment:
+      r.pay_id === null || r.pay_id === undefined
+        ? null
+        : {
+            id: r.pay_id,
+            method: r.pay_method as string,
+            status: r.pay_status as string,
+            bankReference: r.pay_bank_reference,
+            startedAt: r.pay_started_at as Date,
+            completedAt: r.pay_completed_at,
+          },
   };
 }
 
@@ -122,9 +149,13 @@ const keyOf = (merchantId: string, mode: string, orderRef: string) => `${merchan
 export async function findOrdersByRef(db: Queryable, keys: readonly OrderKey[]): Promise<(StoredOrder | undefined)[]> {
   if (keys.length === 0) return [];
   const rows = await db.query<RawOrder>(
-    `SELECT ${QUALIFIED_COLUMNS}
+    `SELECT ${QUALIFIED_COLUMNS}, p.id AS pay_id, p.method AS pay_method, p.status AS pay_status,
+            p.bank_reference AS pay_bank_reference, p.started_at AS pay_started_at, p.completed_at AS pay_completed_at
        FROM (VALUES ${placeholders(keys.length, 3)}) AS k (merchant_id, mode, order_ref)
-       JOIN orders o ON o.merchant_id = k.merchant_id AND o.mode = k.mode AND o.order_ref = k.order_ref`,
+       JOIN orders o ON o.merchant_id = k.merchant_id AND o.mode = k.mode AND o.order_ref = k.order_ref
+       LEFT JOIN LATERAL (
+         SELECT id, method, status, bank_reference, started_at, completed_at FROM payment_attempts pa
+          WHERE pa.order_id = o.id ORDER BY pa.started_at DESC, pa.id DESC LIMIT 1) p ON true`,
     keys.flatMap((k) => [k.merchantId, k.mode, k.orderRef]),
   );
   const found = new Map(rows.map((r) => [keyOf(r.merchant_id, r.mode, r.order_ref), toOrder(r)]));

@@ -1,0 +1,56 @@
+import type { Clock } from '../lib/clock.js';
+import { ID_PREFIX, newId } from '../lib/ids.js';
+import type { Db } from '../store/db.js';
+import type { OrderStatus } from '../store/queries/orders.js';
+import { completeOpenAttempt, insertAttempt, lockOrderStatus, type PaymentMethod, setOrderStatus } from '../store/queries/payment-attempts.js';
+
+/**
+ * The only place order states change. UN_PAID → PROCESSING → PAID or FAILED;
+ * UN_PAID → EXPIRED. Every other move is refused (and the caller logs it).
+ */
+export const TRANSITIONS: Readonly<Record<OrderStatus, readonly OrderStatus[]>> = {
+  UN_PAID: ['PROCESSING', 'EXPIRED'],
+  PROCESSING: ['PAID', 'FAILED'],
+  PAID: [],
+  FAILED: [],
+  EXPIRED: [],
+};
+
+export function canTransition(from: OrderStatus, to: OrderStatus): boolean {
+  return TRANSITIONS[from].includes(to);
+}
+
+export type PaymentOutcome = 'success' | 'failed' | 'processing';
+
+const TARGET: Record<PaymentOutcome, OrderStatus> = { success: 'PAID', failed: 'FAILED', processing: 'PROCESSING' };
+
+export type OutcomeResult = { ok: true; from: OrderStatus; to: OrderStatus } | { ok: false; code: 'illegal_transition'; from: OrderStatus; to: OrderStatus } | { ok: false; code: 'order_not_found' };
+
+/**
+ * Applies a payment outcome (from the checkout page or the sandbox simulate
+ * API) in one transaction, under a row lock: an UN_PAID order paid at once
+ * passes through PROCESSING, so both transitions and the attempt are recorded.
+ */
+export async function applyPaymentOutcome(db: Db, clock: Clock, orderId: string, outcome: PaymentOutcome, method: PaymentMethod): Promise<OutcomeResult> {
+  return db.transaction(async (tx) => {
+    const from = await lockOrderStatus(tx, orderId);
+    if (!from) return { ok: false as const, code: 'order_not_found' as const };
+    const to = TARGET[outcome];
+    const path: OrderStatus[] = from === 'UN_PAID' && to !== 'PROCESSING' ? ['PROCESSING', to] : [to];
+    let current = from;
+    for (const next of path) {
+      if (!canTransition(current, next)) return { ok: false as const, code: 'illegal_transition' as const, from, to };
+      current = next;
+    }
+    const now = new Date(clock.nowMs());
+    if (path[0] === 'PROCESSING') {
+      await insertAttempt(tx, { id: newId(ID_PREFIX.paymentAttempt), orderId, method, status: 'PROCESSING', bankReference: null, startedAt: now, completedAt: null });
+    }
+    if (to === 'PAID' || to === 'FAILED') {
+      // A simulated bank reference, as a real acquirer would return for the attempt.
+      await completeOpenAttempt(tx, orderId, to, to === 'PAID' ? `SBX${newId(ID_PREFIX.paymentAttempt).slice(4, 16).toUpperCase()}` : null, now);
+    }
+    await setOrderStatus(tx, orderId, to, now);
+    return { ok: true as const, from, to };
+  });
+}
