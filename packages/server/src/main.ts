@@ -9,6 +9,7 @@ import { loadMasterKey } from './core/master-key.js';
 import { ensureSandboxMerchant, type IssuedCredentials } from './core/merchants.js';
 import { AdminToken, loadAdminToken } from './core/admin-token.js';
 import { AuthFailureGuard } from './core/auth-failure-guard.js';
+import { ExpirySweeper } from './core/order-expiry.js';
 import { UsageTracker } from './core/usage-tracker.js';
 import { buildApp } from './http/app.js';
 import { createClientAddressResolver } from './http/client-address.js';
@@ -40,6 +41,9 @@ export interface Gateway {
   adminTokenFile: string | undefined;
   close(): Promise<void>;
 }
+
+// How often UN_PAID orders past their time are written as EXPIRED (replies show it at once regardless).
+const EXPIRY_SWEEP_MS = 30_000;
 
 // How often per-key usage counts (last used, addresses) are written: one batch per interval.
 const USAGE_FLUSH_MS = 5000;
@@ -119,6 +123,8 @@ export async function startGateway(config: Config, options: StartOptions = {}): 
       : new MemoryRateLimiter();
     const usage = new UsageTracker(db, clock, (err) => logger.warn({ err }, 'could not record key usage'));
     usage.start(USAGE_FLUSH_MS);
+    const sweeper = new ExpirySweeper(db, clock, (err) => logger.warn({ err }, 'order expiry sweep failed; retrying next interval'));
+    sweeper.start(EXPIRY_SWEEP_MS);
     const app = await buildApp({
       db,
       orders: createOrderStore(db, orderStoreOptionsFor(db, config.databaseConcurrentBatches)),
@@ -130,6 +136,7 @@ export async function startGateway(config: Config, options: StartOptions = {}): 
       publicBaseUrl,
       bodyLimitBytes: config.bodyLimitBytes,
       signatureToleranceSeconds: config.signatureToleranceSeconds,
+      orderLifetimeSeconds: config.orderLifetimeSeconds,
       clientAddress,
       rateLimiter,
       failureGuard: new AuthFailureGuard(rateLimiter, config.authFailuresPerMinutePerIp),
@@ -155,6 +162,7 @@ export async function startGateway(config: Config, options: StartOptions = {}): 
         const steps: Array<() => Promise<unknown> | undefined> = [
           () => app.close(),
           () => usage.stop(),
+          () => sweeper.stop(),
           () => unlisten(),
           () => rateLimiter.close?.(),
           () => (options.db ? undefined : db.close()),

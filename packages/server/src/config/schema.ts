@@ -25,6 +25,7 @@ export const CONFIG_SCHEMA = {
     trustedProxies: { type: 'string', default: '', description: 'Comma-separated IPs/CIDRs of reverse proxies whose X-Forwarded-For and X-Forwarded-Proto are believed; empty = the socket address is the client.' },
     keyRotationWarningDays: { type: 'integer', minimum: 1, maximum: 3650, default: 90, description: 'Keys whose secret is older than this keep working but every reply carries a Tijori-Key-Warning header.' },
     keyMaxAgeDays: { type: 'integer', minimum: 1, maximum: 3650, description: 'Optional hard expiry: keys whose secret is older than this are refused (expired_api_key).' },
+    orderLifetimeSeconds: { type: 'integer', minimum: 60, maximum: 2592000, default: 1800, description: 'How long a new order waits for payment before it becomes EXPIRED.' },
     rateLimitsEnabled: { type: 'boolean', default: true, description: 'Per-key rate limits; turn off only when something in front of the gateway enforces them.' },
     rateLimitPerMinute: { type: 'integer', minimum: 1, maximum: 100000000, default: 6000, description: 'Default requests per minute per API key (a key may override it); bursts up to the same number.' },
     authFailuresPerMinutePerIp: { type: 'integer', minimum: 1, maximum: 100000000, default: 120, description: 'Failed authentications a client address may make per minute before it is refused (429) without further checks.' },

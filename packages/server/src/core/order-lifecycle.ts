@@ -33,16 +33,22 @@ export type OutcomeResult = { ok: true; from: OrderStatus; to: OrderStatus } | {
  */
 export async function applyPaymentOutcome(db: Db, clock: Clock, orderId: string, outcome: PaymentOutcome, method: PaymentMethod): Promise<OutcomeResult> {
   return db.transaction(async (tx) => {
-    const from = await lockOrderStatus(tx, orderId);
-    if (!from) return { ok: false as const, code: 'order_not_found' as const };
+    const locked = await lockOrderStatus(tx, orderId);
+    if (!locked) return { ok: false as const, code: 'order_not_found' as const };
+    const now = new Date(clock.nowMs());
     const to = TARGET[outcome];
+    if (locked.status === 'UN_PAID' && locked.expiresAt <= now) {
+      // Its time ran out before the sweep reached it: expire it now (this commits), and refuse the payment.
+      await setOrderStatus(tx, orderId, 'EXPIRED', now);
+      return { ok: false as const, code: 'illegal_transition' as const, from: 'EXPIRED' as const, to };
+    }
+    const from = locked.status;
     const path: OrderStatus[] = from === 'UN_PAID' && to !== 'PROCESSING' ? ['PROCESSING', to] : [to];
     let current = from;
     for (const next of path) {
       if (!canTransition(current, next)) return { ok: false as const, code: 'illegal_transition' as const, from, to };
       current = next;
     }
-    const now = new Date(clock.nowMs());
     if (path[0] === 'PROCESSING') {
       await insertAttempt(tx, { id: newId(ID_PREFIX.paymentAttempt), orderId, method, status: 'PROCESSING', bankReference: null, startedAt: now, completedAt: null });
     }

@@ -99,6 +99,7 @@ export async function createOrder(
   clock: Clock,
   caller: Caller,
   input: CreateOrderInput,
+  lifetimeSeconds: number,
 ): Promise<CreateOrderResult> {
   const { problems, currency, minor } = validateSemantics(input, caller.mode);
   if (problems.length > 0 || !currency || minor === undefined) return { ok: false, code: 'validation_failed', problems };
@@ -122,12 +123,18 @@ export async function createOrder(
     status: 'UN_PAID',
     createdAt: now,
     updatedAt: now,
+    expiresAt: new Date(now.getTime() + lifetimeSeconds * 1000),
   };
   if (await orders.insertIfAbsent(row)) return { ok: true, order: { ...row, payment: null, currencyInfo: currency } };
   const existing = await orders.findByRef({ merchantId: caller.merchantId, mode: caller.mode, orderRef });
   // Vanishing between the two statements would need a delete we never issue.
   if (!existing) throw new Error('duplicate order disappeared');
   return { ok: false, code: 'duplicate_order_id', existing: withCurrency(existing) };
+}
+
+/** An UN_PAID order past its time is EXPIRED, whether or not the sweep has written it yet. */
+export function effectiveStatus(order: Pick<Order, 'status' | 'expiresAt'>, nowMs: number): Order['status'] {
+  return order.status === 'UN_PAID' && order.expiresAt.getTime() <= nowMs ? 'EXPIRED' : order.status;
 }
 
 /** Only the caller's own orders in the caller's own mode are visible. */

@@ -37,6 +37,7 @@ export interface AppDeps {
   publicBaseUrl: string;
   bodyLimitBytes: number;
   signatureToleranceSeconds: number;
+  orderLifetimeSeconds: number;
   clientAddress: ClientAddressResolver;
   rateLimiter: RateLimiter;
   failureGuard: AuthFailureGuard;
@@ -127,7 +128,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
       keyRotationWarningDays: deps.policy.keyRotationWarningDays,
       keyMaxAgeDays: deps.policy.keyMaxAgeDays,
     });
-    const routeDeps = { orders: deps.orders, keyring: deps.keyring, clock: deps.clock, publicBaseUrl: deps.publicBaseUrl };
+    const routeDeps = { orders: deps.orders, keyring: deps.keyring, clock: deps.clock, publicBaseUrl: deps.publicBaseUrl, orderLifetimeSeconds: deps.orderLifetimeSeconds };
     orderCreateRoute(api, routeDeps);
     orderStatusRoute(api, routeDeps);
     sandboxSimulateRoute(api, { ...routeDeps, db: deps.db });

@@ -1,5 +1,5 @@
 import type { Keyring } from '../core/keyring.js';
-import type { Order } from '../core/orders.js';
+import { effectiveStatus, type Order } from '../core/orders.js';
 import { formatAmount } from '../lib/money.js';
 
 /** `return_data` of create and status replies: KwikPaisa v3 field names, amounts as decimal strings. */
@@ -16,6 +16,7 @@ export interface OrderView {
   mode: 'sandbox' | 'live';
   created_at: string;
   updated_at: string;
+  expires_at: string;
   /** The latest payment attempt, or null before the customer tries to pay. */
   payment: {
     payment_id: string;
@@ -29,7 +30,7 @@ export interface OrderView {
 
 export const ORDER_VIEW_SCHEMA = {
   type: 'object',
-  required: ['gateway_order_id', 'order_id', 'order_amount', 'order_currency', 'order_status', 'payment_link', 'mode', 'created_at', 'updated_at'],
+  required: ['gateway_order_id', 'order_id', 'order_amount', 'order_currency', 'order_status', 'payment_link', 'mode', 'created_at', 'updated_at', 'expires_at'],
   properties: {
     gateway_order_id: { type: 'string', description: "Tijori's own id for the order (ord_...)." },
     order_id: { type: ['string', 'integer'], description: "The merchant's order_id, in the JSON type it was created with." },
@@ -43,6 +44,7 @@ export const ORDER_VIEW_SCHEMA = {
     mode: { type: 'string', enum: ['sandbox', 'live'] },
     created_at: { type: 'string', format: 'date-time' },
     updated_at: { type: 'string', format: 'date-time' },
+    expires_at: { type: 'string', format: 'date-time', description: 'An UN_PAID order becomes EXPIRED at this time.' },
     payment: {
       type: ['object', 'null'],
       description: 'The latest payment attempt (null before one is made).',
@@ -58,7 +60,7 @@ export const ORDER_VIEW_SCHEMA = {
   },
 } as const;
 
-export function orderView(order: Order, keyring: Keyring, publicBaseUrl: string): OrderView {
+export function orderView(order: Order, keyring: Keyring, publicBaseUrl: string, nowMs: number): OrderView {
   return {
     gateway_order_id: order.id,
     order_id: order.orderRefNumeric ? Number(order.orderRef) : order.orderRef,
@@ -66,12 +68,13 @@ export function orderView(order: Order, keyring: Keyring, publicBaseUrl: string)
     order_currency: order.currency,
     order_note: order.note,
     service_type: order.serviceType,
-    order_status: order.status,
+    order_status: effectiveStatus(order, nowMs),
     payment_link: `${publicBaseUrl}/checkout/${order.id}/${keyring.paymentLinkToken(order.id)}`,
     return_url: order.returnUrl,
     mode: order.mode === 'test' ? 'sandbox' : 'live',
     created_at: order.createdAt.toISOString(),
     updated_at: order.updatedAt.toISOString(),
+    expires_at: order.expiresAt.toISOString(),
     payment: order.payment && {
       payment_id: order.payment.id,
       payment_method: order.payment.method,

@@ -24,6 +24,7 @@ function row(id: string, overrides: Partial<OrderRow> = {}): OrderRow {
     status: 'UN_PAID',
     createdAt: now,
     updatedAt: now,
+    expiresAt: new Date(now.getTime() + 1800_000),
     ...overrides,
   };
 }

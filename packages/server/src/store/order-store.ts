@@ -10,7 +10,7 @@ export interface OrderStore {
 }
 
 export interface OrderStoreOptions {
-  /** Rows per multi-row statement; 14 parameters a row keeps 100 rows far below PostgreSQL's 65535. */
+  /** Rows per multi-row statement; 15 parameters a row keeps 100 rows far below PostgreSQL's 65535. */
   maxBatch: number;
   /** Statements of each kind in flight at once. */
   maxConcurrent: number;

@@ -13,6 +13,8 @@ export interface OrderRouteDeps {
   keyring: Keyring;
   clock: Clock;
   publicBaseUrl: string;
+  /** How long a new order may wait for payment before it expires. */
+  orderLifetimeSeconds: number;
 }
 
 export const ORDER_CREATE_BODY = {
@@ -57,8 +59,8 @@ export function orderCreateRoute(app: FastifyInstance, deps: OrderRouteDeps): vo
     handler: async function createOrderHandler(request, reply) {
       const key = request.apiKey;
       if (!key) throw new Error('request-auth did not run');
-      const result = await createOrder(deps.orders, deps.keyring, deps.clock, { merchantId: key.merchantId, mode: key.mode }, request.body);
-      if (result.ok) return reply.code(200).send(successEnvelope(200, 'Order created', orderView(result.order, deps.keyring, deps.publicBaseUrl)));
+      const result = await createOrder(deps.orders, deps.keyring, deps.clock, { merchantId: key.merchantId, mode: key.mode }, request.body, deps.orderLifetimeSeconds);
+      if (result.ok) return reply.code(200).send(successEnvelope(200, 'Order created', orderView(result.order, deps.keyring, deps.publicBaseUrl, deps.clock.nowMs())));
       if (result.code === 'validation_failed') {
         throw new ApiError('validation_failed', `Invalid fields: ${result.problems.map((p) => p.field).join(', ')}.`, { errors: result.problems });
       }

@@ -29,7 +29,7 @@ export function orderStatusRoute(app: FastifyInstance, deps: OrderRouteDeps): vo
       const order = await findOrder(deps.orders, { merchantId: key.merchantId, mode: key.mode }, request.body.order_id);
       // Same reply whether the id is unknown or belongs to someone else: no probing other merchants' ids.
       if (!order) throw new ApiError('order_not_found');
-      return reply.code(200).send(successEnvelope(200, 'Order found', orderView(order, deps.keyring, deps.publicBaseUrl)));
+      return reply.code(200).send(successEnvelope(200, 'Order found', orderView(order, deps.keyring, deps.publicBaseUrl, deps.clock.nowMs())));
     },
   });
 }

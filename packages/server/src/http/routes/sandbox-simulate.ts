@@ -48,7 +48,7 @@ export function sandboxSimulateRoute(app: FastifyInstance, deps: OrderRouteDeps 
       }
       const updated = await findOrder(deps.orders, caller, request.body.order_id);
       if (!updated) throw new Error('order vanished after its update');
-      return reply.code(200).send(successEnvelope(200, 'Order updated', orderView(updated, deps.keyring, deps.publicBaseUrl)));
+      return reply.code(200).send(successEnvelope(200, 'Order updated', orderView(updated, deps.keyring, deps.publicBaseUrl, deps.clock.nowMs())));
     },
   });
 }

@@ -18,6 +18,7 @@ export interface OrderRow {
   status: OrderStatus;
   createdAt: Date;
   updatedAt: Date;
+  expiresAt: Date;
 }
 
 /** The latest payment attempt, as the status API shows it. */
@@ -34,7 +35,7 @@ export interface AttemptSummary {
 export type StoredOrder = Omit<OrderRow, 'customerEnc'> & { payment: AttemptSummary | null };
 
 const COLUMNS = `id, merchant_id, mode, order_ref, order_ref_numeric, amount_minor, currency, note, service_type,
-  customer_enc, return_url, status, created_at, updated_at`;
+  customer_enc, return_url, status, created_at, updated_at, expires_at`;
 // Reads skip customer_enc: less for PostgreSQL to send and for the driver to decode on every status call.
 const READ_COLUMNS = COLUMNS.replace('customer_enc, ', '');
 
@@ -54,6 +55,7 @@ interface RawOrder {
   status: OrderStatus;
   created_at: Date;
   updated_at: Date;
+  expires_at: Date;
   pay_id: string | null;
   pay_method: string | null;
   pay_status: string | null;
@@ -78,6 +80,7 @@ function toOrder(r: RawOrder): StoredOrder {
     status: r.status,
     createdAt: r.created_at,
     updatedAt: r.updated_at,
+    expiresAt: r.expires_at,
     payment:
       r.pay_id === null || r.pay_id === undefined
         ? null
@@ -92,12 +95,12 @@ function toOrder(r: RawOrder): StoredOrder {
   };
 }
 
-const INSERT_COLUMNS = 14;
+const INSERT_COLUMNS = 15;
 
 function orderParams(o: OrderRow): unknown[] {
   return [
     o.id, o.merchantId, o.mode, o.orderRef, o.orderRefNumeric, o.amountMinor, o.currency, o.note,
-    o.serviceType, o.customerEnc, o.returnUrl, o.status, o.createdAt, o.updatedAt,
+    o.serviceType, o.customerEnc, o.returnUrl, o.status, o.createdAt, o.updatedAt, o.expiresAt,
   ];
 }
 
@@ -165,4 +168,19 @@ export async function findOrdersByRef(db: Queryable, keys: readonly OrderKey[]):
 export async function countOrders(db: Queryable): Promise<number> {
   const rows = await db.query<{ n: string | number }>('SELECT count(*) AS n FROM orders');
   return Number(rows[0]?.n ?? 0);
+}
+
+/**
+ * Moves up to `limit` UN_PAID orders whose time is up to EXPIRED, in one
+ * statement; SKIP LOCKED lets several processes sweep at once without
+ * waiting on each other or expiring an order being paid right now.
+ */
+export async function expireDueOrders(db: Queryable, now: Date, limit: number): Promise<string[]> {
+  const rows = await db.query<{ id: string }>(
+    `UPDATE orders SET status = 'EXPIRED', updated_at = $1
+      WHERE id IN (SELECT id FROM orders WHERE status = 'UN_PAID' AND expires_at <= $1 ORDER BY expires_at LIMIT $2 FOR UPDATE SKIP LOCKED)
+      RETURNING id`,
+    [now, limit],
+  );
+  return rows.map((r) => r.id);
 }

@@ -26,9 +26,10 @@ function toAttempt(r: Record<string, unknown>): PaymentAttemptRow {
 }
 
 /** Locks the order row for a state change; concurrent changes to one order queue here. */
-export async function lockOrderStatus(db: Queryable, orderId: string): Promise<OrderStatus | undefined> {
-  const rows = await db.query<{ status: OrderStatus }>('SELECT status FROM orders WHERE id = $1 FOR UPDATE', [orderId]);
-  return rows[0]?.status;
+export async function lockOrderStatus(db: Queryable, orderId: string): Promise<{ status: OrderStatus; expiresAt: Date } | undefined> {
+  const rows = await db.query<{ status: OrderStatus; expires_at: Date }>('SELECT status, expires_at FROM orders WHERE id = $1 FOR UPDATE', [orderId]);
+  const row = rows[0];
+  return row && { status: row.status, expiresAt: row.expires_at };
 }
 
 export async function setOrderStatus(db: Queryable, orderId: string, status: OrderStatus, at: Date): Promise<void> {
