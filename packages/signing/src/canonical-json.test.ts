@@ -1,5 +1,6 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
+import { seededRandom as random } from './seeded-random.fixture.js';
 import { readFileSync } from 'node:fs';
 import { canonicalJson, compareCodePoints } from './canonical-json.js';
 
@@ -12,17 +13,6 @@ const vectors = JSON.parse(readFileSync(new URL('../test-vectors.json', import.m
   canonical: CanonicalVector[];
 };
 
-/** Deterministic PRNG (mulberry32) so a failing case can be reproduced from its seed. */
-function random(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** Well-formed strings drawn from the ranges where sorting and escaping go wrong. */
 function randomString(rnd: () => number): string {

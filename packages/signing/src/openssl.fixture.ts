@@ -11,7 +11,6 @@ import { join } from 'node:path';
 
 export const OPENSSL = '/usr/bin/openssl';
 /** For node:test's `skip` option: false when openssl is installed, else the reason. */
-export const skipWithoutOpenssl: false | string = existsSync(OPENSSL) ? false : `${OPENSSL} not found`;
 
 export interface PemPair {
   /** File name of the private key inside the workspace. */

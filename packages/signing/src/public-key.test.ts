@@ -1,7 +1,7 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { createPrivateKey, createPublicKey, generateKeyPairSync, KeyObject } from 'node:crypto';
-import { OpensslWorkspace, skipWithoutOpenssl, type PemPair } from './openssl.fixture.js';
+import { OpensslWorkspace, type PemPair } from './openssl.fixture.js';
 import { parsePublicKey, type PublicKeyParse } from './public-key.js';
 
 function accepted(result: PublicKeyParse): Extract<PublicKeyParse, { ok: true }> {
@@ -14,7 +14,7 @@ function reason(result: PublicKeyParse): string {
   return (result as { reason: string }).reason;
 }
 
-describe('parsePublicKey', { skip: skipWithoutOpenssl }, () => {
+describe('parsePublicKey', () => {
   let ws: OpensslWorkspace;
   let ed: PemPair;
   let rsa: PemPair;

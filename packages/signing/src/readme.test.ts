@@ -3,7 +3,7 @@ import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import { OpensslWorkspace, skipWithoutOpenssl } from './openssl.fixture.js';
+import { OpensslWorkspace } from './openssl.fixture.js';
 import { parsePublicKey } from './public-key.js';
 import { VERIFY_FAILURE_CODES, verifyRequest } from './verify-request.js';
 import { DEFAULT_TOLERANCE_SECONDS } from './timestamp.js';
@@ -76,7 +76,7 @@ describe('README.md, public-key signatures', () => {
     assert.ok(section.includes(v.fingerprint));
   });
 
-  describe('its openssl commands, run exactly as written', { skip: skipWithoutOpenssl }, () => {
+  describe('its openssl commands, run exactly as written', () => {
     let ws: OpensslWorkspace;
     before(() => {
       ws = new OpensslWorkspace();

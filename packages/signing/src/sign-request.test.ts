@@ -1,7 +1,7 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { constants, createHmac, createPrivateKey, createPublicKey, createSecretKey, sign, verify } from 'node:crypto';
-import { OpensslWorkspace, skipWithoutOpenssl, type PemPair } from './openssl.fixture.js';
+import { OpensslWorkspace, type PemPair } from './openssl.fixture.js';
 import { signRequest, type SignRequestInput } from './sign-request.js';
 
 const SECRET = 'sk_test_sign_request_unit';
@@ -109,7 +109,7 @@ describe('signRequest', () => {
   });
 });
 
-describe('signRequest with a private key', { skip: skipWithoutOpenssl }, () => {
+describe('signRequest with a private key', () => {
   let ws: OpensslWorkspace;
   let ed: PemPair;
   let rsa: PemPair;

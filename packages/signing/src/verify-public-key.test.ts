@@ -5,8 +5,9 @@
  */
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
+import { seededRandom as random } from './seeded-random.fixture.js';
 import { constants, createHash, createPrivateKey, createSecretKey, generateKeyPairSync, type KeyObject, randomBytes, sign } from 'node:crypto';
-import { OpensslWorkspace, skipWithoutOpenssl, type PemPair } from './openssl.fixture.js';
+import { OpensslWorkspace, type PemPair } from './openssl.fixture.js';
 import { parsePublicKey } from './public-key.js';
 import { signRequest } from './sign-request.js';
 import {
@@ -48,7 +49,7 @@ function success(result: VerifyResult): Extract<VerifyResult, { ok: true }> {
 /** Standard base64 to the URL-safe alphabet without padding. */
 const urlSafe = (b64: string): string => b64.replace(/\+/g, '-').replace(/\//g, '_').replace(/=+$/, '');
 
-describe('verifyRequest with public keys', { skip: skipWithoutOpenssl }, () => {
+describe('verifyRequest with public keys', () => {
   let ws: OpensslWorkspace;
   let ed: PemPair;
   let edOther: PemPair;
@@ -384,17 +385,6 @@ describe('verifyRequest with public keys', { skip: skipWithoutOpenssl }, () => {
   });
 
   describe('never throws', () => {
-    /** mulberry32: deterministic, so a failing case reproduces. */
-    function random(seed: number): () => number {
-      let a = seed >>> 0;
-      return () => {
-        a = (a + 0x6d2b79f5) >>> 0;
-        let t = a;
-        t = Math.imul(t ^ (t >>> 15), t | 1);
-        t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-        return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-      };
-    }
     const bytes = (rnd: () => number, n: number): Buffer => Buffer.from(Array.from({ length: n }, () => Math.floor(rnd() * 256)));
 
     function randomSignature(rnd: () => number): unknown {

@@ -1,5 +1,6 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
+import { seededRandom as random } from './seeded-random.fixture.js';
 import { createHmac } from 'node:crypto';
 import { canonicalJson } from './canonical-json.js';
 import { signRequest } from './sign-request.js';
@@ -460,17 +461,6 @@ describe('verifyRequest', () => {
   });
 
   describe('never throws', () => {
-    /** mulberry32: deterministic, so a failing case reproduces. */
-    function random(seed: number): () => number {
-      let a = seed >>> 0;
-      return () => {
-        a = (a + 0x6d2b79f5) >>> 0;
-        let t = a;
-        t = Math.imul(t ^ (t >>> 15), t | 1);
-        t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-        return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-      };
-    }
 
     const cyclic: Record<string, unknown> = { a: 1 };
     cyclic.b = [cyclic];
