@@ -133,6 +133,8 @@ for (const backend of BACKENDS) {
         const res = await works(m);
         assert.equal(res.statusCode, 200);
         assert.match(String(res.headers['tijori-key-warning']), /91 days old/);
+        const unsigned = await works(m, { signWith: { secret: 'sk_test_wrong' } });
+        assert.equal(unsigned.headers['tijori-key-warning'], undefined, 'only a signed caller learns the age');
         const due = await gw.admin('GET', '/admin/v1/keys?rotation_due=true');
         assert.ok(due.json().keys.some((k: { api_key: string; rotation_due: boolean }) => k.api_key === m.apiKey && k.rotation_due));
         await gw.admin('POST', `/admin/v1/keys/${m.apiKey}/roll`, { overlap_seconds: 0 });

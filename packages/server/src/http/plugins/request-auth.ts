@@ -101,11 +101,7 @@ export function registerRequestAuth(app: FastifyInstance, options: RequestAuthOp
     if (key.status === 'revoked') throw new ApiError('revoked_api_key');
     if (key.merchantStatus !== 'active') throw new ApiError('merchant_suspended');
     request.apiKey = key;
-    const ageDays = (clock.nowMs() - key.secretIssuedAtMs) / DAY_MS;
-    if (options.keyMaxAgeDays !== undefined && ageDays > options.keyMaxAgeDays) throw new ApiError('expired_api_key');
-    if (ageDays > options.keyRotationWarningDays) {
-      reply.header('tijori-key-warning', `secret is ${Math.floor(ageDays)} days old; roll it (policy: every ${options.keyRotationWarningDays} days)`);
-    }
+    if (options.keyMaxAgeDays !== undefined && clock.nowMs() - key.secretIssuedAtMs > options.keyMaxAgeDays * DAY_MS) throw new ApiError('expired_api_key');
     // Checked before the signature, as the seeds prescribe: an address outside the list learns nothing more.
     if (!key.allowlist.allows(request.clientIp)) {
       if (key.allowlistMode === 'enforce') {
@@ -151,6 +147,11 @@ export function registerRequestAuth(app: FastifyInstance, options: RequestAuthOp
     const fresh = await replay.claim(`${key.keyId}:${result.replayKey}`, result.timestampSeconds + toleranceSeconds, now);
     if (!fresh) throw new ApiError('replayed_request');
     await takeFromBudget(request, reply, key);
+    // Only a caller who proved it holds the secret learns how old the secret is.
+    const ageDays = (clock.nowMs() - key.secretIssuedAtMs) / DAY_MS;
+    if (ageDays > options.keyRotationWarningDays) {
+      reply.header('tijori-key-warning', `secret is ${Math.floor(ageDays)} days old; roll it (policy: every ${options.keyRotationWarningDays} days)`);
+    }
     if (request.body === INVALID_JSON) throw new ApiError('invalid_json');
   });
 
