@@ -10,7 +10,7 @@ import { readArgs } from './lib/args.mjs'
 import { CASES } from './lib/cases.mjs'
 import { forkProcess, installExitHandlers, liveCount, stopAll, stopProcess } from './lib/children.mjs'
 import { describeMachine, sampleBusyCpu } from './lib/machine.mjs'
-import { formatMachine, formatTable, judgeTargets } from './lib/report.mjs'
+import { formatMachine, formatTable, judgeTargets, webhookLines } from './lib/report.mjs'
 import { startCeiling, startGateway, startReference } from './lib/servers.mjs'
 
 const benchDir = dirname(fileURLToPath(import.meta.url))
@@ -66,8 +66,32 @@ function problemsOf (load, plan) {
   return problems
 }
 
+// The webhook case measures inside its own process (queue, dispatcher, receiver), not through the HTTP load generator.
+async function runWebhookCase (benchCase, logFile) {
+  const outcome = { id: benchCase.id, title: benchCase.title, ok: false, logFile: relative(repoRoot, logFile) }
+  outcome.busyCpuBefore = await sampleBusyCpu()
+  const child = forkProcess({ name: 'webhooks', modulePath: join(benchDir, 'webhooks.mjs'), cwd: repoRoot, env: process.env })
+  try {
+    const result = await new Promise((resolve, reject) => {
+      child.once('message', message => resolve(message.result))
+      child.once('exit', code => reject(new Error(`webhook bench exited (code ${code}) without a result`)))
+    })
+    outcome.webhooks = result
+    outcome.ok = result.ok && result.notDelivered === 0
+    if (!result.ok) outcome.error = result.error
+    else if (result.notDelivered > 0) outcome.error = `${result.notDelivered} deliveries not delivered`
+  } catch (error) {
+    outcome.error = error.message
+  } finally {
+    await stopProcess(child)
+  }
+  outcome.busyCpuAfter = await sampleBusyCpu()
+  return outcome
+}
+
 async function runCase (benchCase, options, runTag) {
   const logFile = join(logsDir, `${benchCase.id}.log`)
+  if (benchCase.server === 'webhooks') return runWebhookCase(benchCase, logFile)
   rmSync(logFile, { force: true })
   const outcome = { id: benchCase.id, title: benchCase.title, ok: false, logFile: relative(repoRoot, logFile) }
   let server
@@ -101,6 +125,7 @@ async function runCase (benchCase, options, runTag) {
 }
 
 function progressLine (outcome) {
+  if (outcome.webhooks?.ok) return `  ${outcome.ok ? 'ok  ' : 'FAIL'} ${webhookLines(outcome.webhooks).join('\n       ')}`
   const t = outcome.timed
   const pre = outcome.preCreate ? ` (pre-created ${outcome.preCreate.created} orders in ${outcome.preCreate.wallS.toFixed(1)} s)` : ''
   const numbers = t ? `${t.reqPerSec.toFixed(0)} req/s, p50 ${t.latencyP50Ms} ms, p99 ${t.latencyP99Ms} ms, ${t.non2xx} non-2xx${pre}` : ''
@@ -148,7 +173,9 @@ async function main () {
 
   const verdicts = judgeTargets(results)
   console.log('')
-  console.log(formatTable(results, verdicts))
+  const httpResults = results.filter(r => !r.webhooks)
+  if (httpResults.length > 0) console.log(formatTable(httpResults, verdicts))
+  for (const r of results.filter(r => r.webhooks?.ok)) console.log(`\n${r.id}:\n  ${webhookLines(r.webhooks).join('\n  ')}`)
   for (const line of noisyNeighbours(results)) console.log(line)
   console.log('')
   console.log(formatMachine(machine, options))

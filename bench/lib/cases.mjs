@@ -26,7 +26,10 @@ export const CASES = [
     workload: 'status',
     env: { REDIS_URL: 'redis://127.0.0.1:6379' },
     policy: { allowlist: ['10.0.0.0/8', '2001:db8::/32', '127.0.0.1'], perMinute: 1000000 }
-  }
+  },
+  // Issue 4: webhook deliveries per second from the queue (vs the same POSTs from a bare loop),
+  // and what the transactional enqueue adds to a payment state change. Its own process (bench/webhooks.mjs).
+  { id: 'webhooks', title: 'webhooks on PostgreSQL: queue to a local receiver; enqueue cost of a state change', server: 'webhooks' }
 ]
 
 export const CASE_IDS = CASES.map(c => c.id)

@@ -63,3 +63,11 @@ export function formatMachine (machine, options) {
     `load:       ${options.connections} connections, ${options.warmupS} s warm-up (not counted) + ${options.durationS} s timed per case, load generator in its own process`
   ].join('\n')
 }
+
+// The webhook case's figures, each beside the baseline it is compared with.
+export function webhookLines (w) {
+  return [
+    `deliveries: ${w.deliveriesPerSec.toFixed(0)}/s from the queue (${w.deliveries} events, ${w.concurrency} in flight) vs ${w.barePostsPerSec.toFixed(0)}/s bare POSTs from a loop = ${w.deliveryRatio.toFixed(2)} x bare`,
+    `state changes: ${w.stateChangesPerSecWithEvent.toFixed(0)}/s with the event enqueued vs ${w.stateChangesPerSecWithoutEvent.toFixed(0)}/s without = enqueue costs ${(w.enqueueCost * 100).toFixed(0)} %`
+  ]
+}

@@ -2,6 +2,7 @@
 import { Command } from 'commander';
 import { registerKeyCommands } from './cli/key-commands.js';
 import { registerMerchantCommands } from './cli/merchant-commands.js';
+import { registerWebhookCommands } from './cli/webhook-commands.js';
 import { ConfigError, loadConfig } from './config/load-config.js';
 import { startGateway } from './main.js';
 import { startBanner } from './start-banner.js';
@@ -58,6 +59,7 @@ program
 // The operator's commands: thin clients of the admin API (/admin/v1) of a running gateway.
 registerMerchantCommands(program);
 registerKeyCommands(program);
+registerWebhookCommands(program);
 
 program.parseAsync().catch((err: unknown) => {
   process.stderr.write(`tijori: ${err instanceof Error ? err.message : String(err)}\n`);

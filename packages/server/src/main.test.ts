@@ -71,7 +71,7 @@ for (const backend of BACKENDS) {
         await b.close();
         assert.equal(lines.filter((l) => l.includes('applied migrations')).length, 1);
         const versions = await opened.db.query<{ version: number }>('SELECT version FROM tijori_migrations');
-        assert.deepEqual(versions.map((v) => Number(v.version)), [1, 2, 3, 4]);
+        assert.deepEqual(versions.map((v) => Number(v.version)), [1, 2, 3, 4, 5]);
         const merchants = await opened.db.query<{ n: number | string }>('SELECT count(*) AS n FROM merchants');
         assert.equal(Number(merchants[0]?.n), 1);
       } finally {

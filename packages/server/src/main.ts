@@ -10,6 +10,9 @@ import { ensureSandboxMerchant, type IssuedCredentials } from './core/merchants.
 import { AdminToken, loadAdminToken } from './core/admin-token.js';
 import { AuthFailureGuard } from './core/auth-failure-guard.js';
 import { ExpirySweeper } from './core/order-expiry.js';
+import { WEBHOOK_WAKE_CHANNEL } from './store/queries/webhook-deliveries.js';
+import { parseRetrySchedule } from './webhooks/retry-schedule.js';
+import { WebhookDispatcher } from './webhooks/webhook-dispatcher.js';
 import { UsageTracker } from './core/usage-tracker.js';
 import { buildApp } from './http/app.js';
 import { createClientAddressResolver } from './http/client-address.js';
@@ -37,6 +40,8 @@ export interface Gateway {
   publicBaseUrl: string;
   /** Set on the first start against an empty store. */
   sandboxCredentialsFile: string | undefined;
+  /** Delivers webhooks from the durable queue; running unless webhookDispatcherEnabled is false. */
+  webhooks: WebhookDispatcher;
   /** Where the generated admin token is, when it was not configured. */
   adminTokenFile: string | undefined;
   close(): Promise<void>;
@@ -125,6 +130,16 @@ export async function startGateway(config: Config, options: StartOptions = {}): 
     usage.start(USAGE_FLUSH_MS);
     const sweeper = new ExpirySweeper(db, clock, (err) => logger.warn({ err }, 'order expiry sweep failed; retrying next interval'));
     sweeper.start(EXPIRY_SWEEP_MS);
+    const webhooks = new WebhookDispatcher(db, keyring, clock, logger, {
+      timeoutMs: config.webhookTimeoutMs,
+      scheduleSeconds: parseRetrySchedule(config.webhookRetryScheduleSeconds),
+      concurrency: config.webhookConcurrency,
+      pollIntervalMs: config.webhookPollIntervalMs,
+      policy: config.mode === 'production' ? 'production' : 'sandbox',
+      disableAfterFailingMs: config.webhookDisableAfterFailingDays * 86_400_000,
+    });
+    const unlistenWebhooks = await db.listen(WEBHOOK_WAKE_CHANNEL, () => webhooks.wake());
+    if (config.webhookDispatcherEnabled) webhooks.start();
     const app = await buildApp({
       db,
       orders: createOrderStore(db, orderStoreOptionsFor(db, config.databaseConcurrentBatches)),
@@ -143,6 +158,7 @@ export async function startGateway(config: Config, options: StartOptions = {}): 
       usage,
       policy: { rateLimitPerMinute: config.rateLimitPerMinute, rateLimitsEnabled: config.rateLimitsEnabled, keyRotationWarningDays: config.keyRotationWarningDays, keyMaxAgeDays: config.keyMaxAgeDays },
       admin: adminToken ? { token: new AdminToken(adminToken.token) } : undefined,
+      webhookPolicy: config.mode === 'production' ? 'production' : 'sandbox',
       tls: tls?.options,
       httpsOnly: config.mode === 'production' ? { isHttps } : undefined,
     });
@@ -156,6 +172,7 @@ export async function startGateway(config: Config, options: StartOptions = {}): 
       logger,
       publicBaseUrl,
       sandboxCredentialsFile,
+      webhooks,
       adminTokenFile: adminToken?.origin === 'config' ? undefined : adminToken && join(dataDir, 'admin-token'),
       /** Stops taking requests, drains, then releases everything; one failing step does not keep the others open. */
       async close() {
@@ -163,6 +180,8 @@ export async function startGateway(config: Config, options: StartOptions = {}): 
           () => app.close(),
           () => usage.stop(),
           () => sweeper.stop(),
+          () => webhooks.stop(),
+          () => unlistenWebhooks(),
           () => unlisten(),
           () => rateLimiter.close?.(),
           () => (options.db ? undefined : db.close()),

@@ -10,3 +10,17 @@ export {
   type VerifyResult,
 } from './verify-request.js';
 export { describeSignedStrings, type SignedStringDescription } from './describe-signed-strings.js';
+export {
+  signWebhook,
+  verifyWebhook,
+  isWebhookSecret,
+  WEBHOOK_SECRET_PREFIX,
+  DEFAULT_WEBHOOK_TOLERANCE_SECONDS,
+  WEBHOOK_VERIFY_FAILURE_CODES,
+  type SignWebhookInput,
+  type VerifyWebhookInput,
+  type VerifyWebhookResult,
+  type WebhookConvention,
+  type WebhookHeaders,
+  type WebhookVerifyFailureCode,
+} from './webhook-signature.js';

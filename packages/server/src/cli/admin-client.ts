@@ -1,10 +1,15 @@
 import type { keyView, merchantView, usageView } from '../http/admin/admin-views.js';
+import type { attemptView, deliveryView, endpointView, eventView } from '../http/admin/webhook-views.js';
 import type { Secret } from '../lib/secret.js';
 
 /** The admin API's objects, typed from the server's own views so the two cannot drift. */
 export type MerchantView = ReturnType<typeof merchantView>;
 export type KeyView = ReturnType<typeof keyView>;
 export type ActivityRow = ReturnType<typeof usageView>;
+export type EndpointView = ReturnType<typeof endpointView>;
+export type EventView = ReturnType<typeof eventView>;
+export type DeliveryView = ReturnType<typeof deliveryView>;
+export type AttemptView = ReturnType<typeof attemptView>;
 /** Only create and roll replies carry the secret. */
 export type KeyWithSecret = KeyView & { secret_key: string };
 
@@ -43,6 +48,13 @@ export interface AdminClientOptions {
 export const ADMIN_TIMEOUT_MS = 10_000;
 
 const seg = (value: string) => encodeURIComponent(value);
+
+function queryString(query: Record<string, string | number | undefined>): string {
+  const params = new URLSearchParams();
+  for (const [name, value] of Object.entries(query)) if (value !== undefined) params.set(name, String(value));
+  const text = params.toString();
+  return text ? `?${text}` : '';
+}
 
 /** The HTTP client for /admin/v1: one method per route, JSON in and out. */
 export class AdminClient {
@@ -120,6 +132,43 @@ export class AdminClient {
   /** null returns the key to the gateway's default. */
   setRateLimit(ref: string, perMinute: number | null) {
     return this.request<{ key: KeyView }>('PUT', `/admin/v1/keys/${seg(ref)}/rate-limit`, { per_minute: perMinute });
+  }
+
+  createWebhookEndpoint(merchantId: string, body: { url: string; mode: MerchantMode; events?: string[]; description?: string }) {
+    return this.request<{ endpoint: EndpointView; secret: string }>('POST', `/admin/v1/merchants/${seg(merchantId)}/webhook-endpoints`, body);
+  }
+
+  listWebhookEndpoints(merchantId: string) {
+    return this.request<{ endpoints: EndpointView[] }>('GET', `/admin/v1/merchants/${seg(merchantId)}/webhook-endpoints`);
+  }
+
+  showWebhookEndpoint(endpointId: string) {
+    return this.request<{ endpoint: EndpointView }>('GET', `/admin/v1/webhook-endpoints/${seg(endpointId)}`);
+  }
+
+  updateWebhookEndpoint(endpointId: string, body: { url?: string; events?: string[]; description?: string | null; enabled?: boolean }) {
+    return this.request<{ endpoint: EndpointView }>('PUT', `/admin/v1/webhook-endpoints/${seg(endpointId)}`, body);
+  }
+
+  rollWebhookSecret(endpointId: string, overlapSeconds?: number) {
+    const body = overlapSeconds === undefined ? {} : { overlap_seconds: overlapSeconds };
+    return this.request<{ endpoint: EndpointView; secret: string; previous_secret_valid_until: string }>('POST', `/admin/v1/webhook-endpoints/${seg(endpointId)}/roll-secret`, body);
+  }
+
+  listWebhookEvents(merchantId: string, query: { type?: string; limit?: number }) {
+    return this.request<{ events: EventView[] }>('GET', `/admin/v1/merchants/${seg(merchantId)}/webhook-events${queryString(query)}`);
+  }
+
+  resendWebhookEvent(eventId: string) {
+    return this.request<{ event_id: string; deliveries: string[] }>('POST', `/admin/v1/webhook-events/${seg(eventId)}/resend`);
+  }
+
+  listWebhookDeliveries(merchantId: string, query: { endpoint_id?: string; event_id?: string; status?: string; limit?: number }) {
+    return this.request<{ deliveries: DeliveryView[] }>('GET', `/admin/v1/merchants/${seg(merchantId)}/webhook-deliveries${queryString(query)}`);
+  }
+
+  showWebhookDelivery(deliveryId: string) {
+    return this.request<{ delivery: DeliveryView; attempts: AttemptView[] }>('GET', `/admin/v1/webhook-deliveries/${seg(deliveryId)}`);
   }
 
   async request<T>(method: 'GET' | 'POST' | 'PUT', path: string, body?: unknown): Promise<AdminResult<T>> {

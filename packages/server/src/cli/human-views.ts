@@ -1,4 +1,4 @@
-import type { ActivityRow, KeyView, KeyWithSecret, MerchantView } from './admin-client.js';
+import type { ActivityRow, AttemptView, DeliveryView, EndpointView, EventView, KeyView, KeyWithSecret, MerchantView } from './admin-client.js';
 import { type Cell, renderFields, renderTable } from './table.js';
 
 /** The readable (non --json) renderings of the admin API's objects. */
@@ -73,5 +73,55 @@ export function activityTable(rows: readonly ActivityRow[]): string {
   return renderTable(
     ['KEY', 'IP', 'REQUESTS', 'REFUSED', 'OUTSIDE ALLOWLIST', 'LAST SEEN'],
     rows.map((r) => [r.api_key, r.ip, r.requests, r.refused, r.outside_allowlist, r.last_seen_at]),
+  );
+}
+
+export function endpointsTable(endpoints: readonly EndpointView[]): string {
+  if (endpoints.length === 0) return 'No webhook endpoints. Add one with: tijori webhook create <merchant_id> <url>\n';
+  return renderTable(
+    ['ENDPOINT', 'MODE', 'URL', 'EVENTS', 'STATE'],
+    endpoints.map((e) => [e.id, e.mode, e.url, e.events.join(','), endpointState(e)]),
+  );
+}
+
+function endpointState(e: EndpointView): string {
+  if (!e.enabled) return `disabled (${e.disabled_reason ?? 'operator'})`;
+  return e.failing_since ? `failing since ${e.failing_since}` : 'enabled';
+}
+
+export function endpointFields(e: EndpointView, secret?: string): string {
+  const rows: [string, Cell][] = [
+    ['Endpoint', e.id],
+    ['Merchant', e.merchant_id],
+    ['Mode', e.mode],
+    ['URL', e.url],
+    ['Events', e.events.join(', ')],
+    ['Description', e.description],
+    ['State', endpointState(e)],
+    ['Secrets in force', e.secrets.map((s) => (s.expires_at ? `${s.id} until ${s.expires_at}` : s.id)).join(', ')],
+    ['Created', e.created_at],
+  ];
+  if (secret !== undefined) rows.push(['Secret', secret]);
+  return renderFields(rows) + (secret !== undefined ? `\n${SECRET_WARNING}\n` : '');
+}
+
+export function eventsTable(events: readonly EventView[]): string {
+  if (events.length === 0) return 'No events.\n';
+  return renderTable(['EVENT', 'TYPE', 'MODE', 'ORDER', 'CREATED'], events.map((e) => [e.id, e.type, e.mode, e.order_id, e.created_at]));
+}
+
+export function deliveriesTable(deliveries: readonly DeliveryView[]): string {
+  if (deliveries.length === 0) return 'No deliveries.\n';
+  return renderTable(
+    ['DELIVERY', 'EVENT', 'TYPE', 'ENDPOINT', 'STATUS', 'ATTEMPTS', 'LAST', 'NEXT'],
+    deliveries.map((d) => [d.id, d.event_id, d.event_type, d.endpoint_id, d.status, String(d.attempts), d.last_status_code === null ? d.last_error : String(d.last_status_code), d.next_attempt_at]),
+  );
+}
+
+export function attemptsTable(attempts: readonly AttemptView[]): string {
+  if (attempts.length === 0) return 'No attempts yet.\n';
+  return renderTable(
+    ['#', 'AT', 'RESULT', 'LATENCY', 'REPLY'],
+    attempts.map((a) => [String(a.attempt), a.attempted_at, a.status_code === null ? a.error : String(a.status_code), `${a.latency_ms} ms`, (a.response_body ?? '').slice(0, 60).replace(/\s+/g, ' ')]),
   );
 }

@@ -11,10 +11,12 @@ const CHECK_PLAINTEXT = 'tijori master key check v1';
 export class Keyring {
   readonly fields: FieldCipher;
   readonly #linkKey: Buffer;
+  readonly #checkoutCsrfKey: Buffer;
 
   constructor(masterKey: Secret<Buffer>) {
     this.fields = new FieldCipher(deriveKey(masterKey.reveal(), 'field-encryption/v1'));
     this.#linkKey = deriveKey(masterKey.reveal(), 'payment-link/v1');
+    this.#checkoutCsrfKey = deriveKey(masterKey.reveal(), 'checkout-csrf/v1');
   }
 
   /** An unguessable, unforgeable token naming one order, so payment links need no stored secret. */
@@ -24,6 +26,24 @@ export class Keyring {
 
   verifyPaymentLinkToken(orderId: string, token: string): boolean {
     const expected = Buffer.from(this.paymentLinkToken(orderId));
+    const given = Buffer.from(token);
+    return given.length === expected.length && timingSafeEqual(given, expected);
+  }
+
+  /**
+   * The checkout form's CSRF field (signed double-submit): binds the
+   * browser's random cookie to one order. A site that can plant a cookie
+   * (a sibling subdomain) still cannot compute the field without this key,
+   * and a field lifted from one page fits no other cookie or order. The
+   * cookie value is fixed-length base64url, so the newline cannot be forged
+   * into a different (cookie, order) pair.
+   */
+  checkoutCsrfToken(cookieValue: string, orderId: string): string {
+    return createHmac('sha256', this.#checkoutCsrfKey).update(`${cookieValue}\n${orderId}`).digest('base64url');
+  }
+
+  verifyCheckoutCsrfToken(cookieValue: string, orderId: string, token: string): boolean {
+    const expected = Buffer.from(this.checkoutCsrfToken(cookieValue, orderId));
     const given = Buffer.from(token);
     return given.length === expected.length && timingSafeEqual(given, expected);
   }

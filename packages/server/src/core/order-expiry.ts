@@ -1,6 +1,7 @@
 import type { Clock } from '../lib/clock.js';
-import type { Queryable } from '../store/db.js';
+import type { Db } from '../store/db.js';
 import { expireDueOrders } from '../store/queries/orders.js';
+import { paymentEvent, recordEvents } from './webhook-events.js';
 
 // One statement moves at most this many; the sweep repeats until none are left.
 const BATCH = 500;
@@ -8,15 +9,21 @@ const BATCH = 500;
 /**
  * Writes EXPIRED for UN_PAID orders whose time is up. Replies already show
  * them as EXPIRED (effectiveStatus), and a payment of one is refused even
- * before the sweep; the sweep makes the database agree, for queries and,
- * later, the payment.expired event.
+ * before the sweep; the sweep makes the database agree and emits the
+ * payment.expired events.
  */
-export async function sweepExpiredOrders(db: Queryable, clock: Clock): Promise<number> {
+export async function sweepExpiredOrders(db: Db, clock: Clock): Promise<number> {
   let total = 0;
   for (;;) {
-    const expired = await expireDueOrders(db, new Date(clock.nowMs()), BATCH);
-    total += expired.length;
-    if (expired.length < BATCH) return total;
+    // Each batch and its payment.expired events commit together.
+    const count = await db.transaction(async (tx) => {
+      const now = new Date(clock.nowMs());
+      const expired = await expireDueOrders(tx, now, BATCH);
+      await recordEvents(tx, expired.map((order) => paymentEvent(order, 'EXPIRED', null, now)));
+      return expired.length;
+    });
+    total += count;
+    if (count < BATCH) return total;
   }
 }
 
@@ -25,7 +32,7 @@ export class ExpirySweeper {
   #running: Promise<unknown> = Promise.resolve();
 
   constructor(
-    private readonly db: Queryable,
+    private readonly db: Db,
     private readonly clock: Clock,
     private readonly onError: (err: unknown) => void,
   ) {}

@@ -2,7 +2,8 @@ import type { Clock } from '../lib/clock.js';
 import { ID_PREFIX, newId } from '../lib/ids.js';
 import type { Db } from '../store/db.js';
 import type { OrderStatus } from '../store/queries/orders.js';
-import { completeOpenAttempt, insertAttempt, lockOrderStatus, type PaymentMethod, setOrderStatus } from '../store/queries/payment-attempts.js';
+import { completeOpenAttempt, insertAttempt, lockOrderStatus, type PaymentAttemptRow, type PaymentMethod } from '../store/queries/payment-attempts.js';
+import { changeOrderStatus } from './webhook-events.js';
 
 /**
  * The only place order states change. UN_PAID → PROCESSING → PAID or FAILED;
@@ -29,7 +30,10 @@ export type OutcomeResult = { ok: true; from: OrderStatus; to: OrderStatus } | {
 /**
  * Applies a payment outcome (from the checkout page or the sandbox simulate
  * API) in one transaction, under a row lock: an UN_PAID order paid at once
- * passes through PROCESSING, so both transitions and the attempt are recorded.
+ * passes through PROCESSING, so both transitions and the attempt are
+ * recorded. The webhook event for the state reached is written in the same
+ * transaction: if this commits, the event will be delivered; if it rolls
+ * back, there is no event.
  */
 export async function applyPaymentOutcome(db: Db, clock: Clock, orderId: string, outcome: PaymentOutcome, method: PaymentMethod): Promise<OutcomeResult> {
   return db.transaction(async (tx) => {
@@ -39,7 +43,7 @@ export async function applyPaymentOutcome(db: Db, clock: Clock, orderId: string,
     const to = TARGET[outcome];
     if (locked.status === 'UN_PAID' && locked.expiresAt <= now) {
       // Its time ran out before the sweep reached it: expire it now (this commits), and refuse the payment.
-      await setOrderStatus(tx, orderId, 'EXPIRED', now);
+      await changeOrderStatus(tx, locked, 'EXPIRED', null, now);
       return { ok: false as const, code: 'illegal_transition' as const, from: 'EXPIRED' as const, to };
     }
     const from = locked.status;
@@ -49,14 +53,19 @@ export async function applyPaymentOutcome(db: Db, clock: Clock, orderId: string,
       if (!canTransition(current, next)) return { ok: false as const, code: 'illegal_transition' as const, from, to };
       current = next;
     }
+    // A simulated bank reference, as a real acquirer would return for the attempt.
+    const bankReference = to === 'PAID' ? `SBX${newId(ID_PREFIX.paymentAttempt).slice(4, 16).toUpperCase()}` : null;
+    let attempt: PaymentAttemptRow | undefined;
     if (path[0] === 'PROCESSING') {
-      await insertAttempt(tx, { id: newId(ID_PREFIX.paymentAttempt), orderId, method, status: 'PROCESSING', bankReference: null, startedAt: now, completedAt: null });
+      // Opened by this change; when it also completes here, it is written complete (one statement, not two).
+      const done = to === 'PAID' || to === 'FAILED';
+      attempt = { id: newId(ID_PREFIX.paymentAttempt), orderId, method, status: done ? to : 'PROCESSING', bankReference, startedAt: now, completedAt: done ? now : null };
+      await insertAttempt(tx, attempt);
+    } else if (to === 'PAID' || to === 'FAILED') {
+      attempt = await completeOpenAttempt(tx, orderId, to, bankReference, now);
     }
-    if (to === 'PAID' || to === 'FAILED') {
-      // A simulated bank reference, as a real acquirer would return for the attempt.
-      await completeOpenAttempt(tx, orderId, to, to === 'PAID' ? `SBX${newId(ID_PREFIX.paymentAttempt).slice(4, 16).toUpperCase()}` : null, now);
-    }
-    await setOrderStatus(tx, orderId, to, now);
+    // Only the state reached is reported: an order paid at once passes through PROCESSING inside this transaction, unseen.
+    await changeOrderStatus(tx, locked, to as Exclude<OrderStatus, 'UN_PAID'>, attempt ?? null, now);
     return { ok: true as const, from, to };
   });
 }

@@ -44,6 +44,10 @@ export const ERRORS = {
   merchant_not_found: { status: 404, message: 'No such merchant.' },
   key_not_found: { status: 404, message: 'No such API key.' },
   key_revoked: { status: 409, message: 'The API key is revoked; issue a new one.' },
+  webhook_endpoint_not_found: { status: 404, message: 'No such webhook endpoint.' },
+  invalid_webhook_url: { status: 400, message: 'The webhook URL is not allowed.' },
+  webhook_event_not_found: { status: 404, message: 'No such webhook event.' },
+  webhook_delivery_not_found: { status: 404, message: 'No such webhook delivery.' },
 
   // 5xx: ours, never the caller's fault
   internal_error: { status: 500, message: 'Something went wrong on our side. Quote the request_id to support.' },

@@ -8,6 +8,7 @@ import type { AuthFailureGuard } from '../core/auth-failure-guard.js';
 import type { UsageTracker } from '../core/usage-tracker.js';
 import type { RateLimiter } from '../rate-limit/rate-limiter.js';
 import { adminApi } from './admin/admin-api.js';
+import { registerCheckout } from './checkout/checkout-routes.js';
 import type { ClientAddressResolver } from './client-address.js';
 import type { Keyring } from '../core/keyring.js';
 import type { Clock } from '../lib/clock.js';
@@ -25,6 +26,7 @@ import { orderStatusRoute } from './routes/order-status.js';
 import { sandboxSimulateRoute } from './routes/sandbox-simulate.js';
 import { registerSecurityHeaders } from './security-headers.js';
 import type { TlsServerOptions } from './tls-files.js';
+import type { EndpointPolicy } from '../webhooks/ssrf-guard.js';
 
 export interface AppDeps {
   db: Db;
@@ -45,6 +47,8 @@ export interface AppDeps {
   policy: { rateLimitPerMinute: number; rateLimitsEnabled: boolean; keyRotationWarningDays: number; keyMaxAgeDays: number | undefined };
   /** Absent when no admin token is configured: the admin API is then not mounted at all. */
   admin: { token: AdminToken } | undefined;
+  /** Which webhook URLs may be registered (the SSRF rules; checked again at delivery). */
+  webhookPolicy: EndpointPolicy;
   /** Set: serve HTTPS (TLS 1.2+) on this socket instead of plain HTTP. */
   tls: TlsServerOptions | undefined;
   /** Set (production): refuse requests that did not arrive over HTTPS, send HSTS on those that did. */
@@ -111,6 +115,8 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   });
 
   healthRoutes(app, deps.db);
+  // The customer-facing checkout page: HTML, its own scope, no request signing (the link's token is the credential).
+  await registerCheckout(app, { db: deps.db, keyring: deps.keyring, clock: deps.clock, publicBaseUrl: deps.publicBaseUrl });
 
   // The merchant API: its own scope, so its body parser and authentication apply to it alone.
   await app.register(async function merchantApi(api) {
@@ -146,6 +152,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
         onKeysChanged: (keys) => keys.forEach((k) => deps.resolver.forget(k)),
         rateLimitPerMinute: deps.policy.rateLimitPerMinute,
         rotationWarningDays: deps.policy.keyRotationWarningDays,
+        webhookPolicy: deps.webhookPolicy,
       });
     });
   }

@@ -7,6 +7,11 @@ export const ID_PREFIX = {
   apiKeyRecord: 'key_',
   order: 'ord_',
   paymentAttempt: 'pay_',
+  webhookEndpoint: 'we_',
+  webhookSecret: 'wsec_',
+  webhookEvent: 'evt_',
+  webhookDelivery: 'whd_',
+  webhookAttempt: 'wha_',
   request: 'req_',
   testApiKey: 'pk_test_',
   liveApiKey: 'pk_live_',
@@ -33,4 +38,9 @@ export function newApiKey(mode: Mode): string {
 /** 256 bits of entropy, base64url so it survives shells, JSON and headers unescaped. */
 export function newSecretKey(mode: Mode): string {
   return (mode === 'live' ? ID_PREFIX.liveSecretKey : ID_PREFIX.testSecretKey) + randomBytes(32).toString('base64url');
+}
+
+/** Standard Webhooks' form: whsec_ + base64 of 32 random bytes (the bytes are the HMAC key; KwikPaisa's recipe keys on the whole string). */
+export function newWebhookSecret(): string {
+  return `whsec_${randomBytes(32).toString('base64')}`;
 }

@@ -74,6 +74,8 @@ export async function startTestGateway(backend: Backend, env: Record<string, str
     TIJORI_ADMIN_TOKEN: ADMIN_TOKEN,
     // The refusal suites fail authentication on purpose, many times a minute; the guard has tests of its own.
     TIJORI_AUTH_FAILURES_PER_MINUTE_PER_IP: '1000000',
+    // Tests drive deliveries with gateway.webhooks.deliverDue() and the manual clock, not a background loop.
+    TIJORI_WEBHOOK_DISPATCHER_ENABLED: 'false',
     ...env,
   });
   const gateway = await startGateway(config, { db: opened.db, clock, logger, listen: false });

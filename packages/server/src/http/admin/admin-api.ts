@@ -21,7 +21,9 @@ import type { Db } from '../../store/db.js';
 import { listUsageForMerchant } from '../../store/queries/api-key-usage.js';
 import { type ApiKeyRecord, findApiKey, listApiKeys, listKeysIssuedBefore } from '../../store/queries/api-keys.js';
 import { findMerchant, listMerchants } from '../../store/queries/merchants.js';
+import type { EndpointPolicy } from '../../webhooks/ssrf-guard.js';
 import { keyView, merchantView, usageView } from './admin-views.js';
+import { webhookAdminRoutes } from './webhook-admin-routes.js';
 
 export interface AdminApiDeps {
   db: Db;
@@ -33,6 +35,7 @@ export interface AdminApiDeps {
   onKeysChanged(apiKeys: readonly string[]): void;
   rateLimitPerMinute: number;
   rotationWarningDays: number;
+  webhookPolicy: EndpointPolicy;
 }
 
 const DAY_MS = 86_400_000;
@@ -223,4 +226,6 @@ export async function adminApi(app: FastifyInstance, deps: AdminApiDeps): Promis
     { type: 'object', additionalProperties: false, required: ['per_minute'], properties: { per_minute: { type: ['integer', 'null'], minimum: 1, maximum: 1000000 } } },
     (ref, body) => setKeyRateLimit(db, ref, body.per_minute),
   );
+
+  webhookAdminRoutes(app, { db, keyring, clock, policy: deps.webhookPolicy });
 }

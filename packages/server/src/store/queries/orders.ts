@@ -1,5 +1,7 @@
 import type { Mode } from '../../lib/ids.js';
 import type { Queryable } from '../db.js';
+import { placeholders } from '../sql-placeholders.js';
+import { type LockedOrder, SNAPSHOT_COLUMNS, toLockedOrder } from './payment-attempts.js';
 
 export type OrderStatus = 'UN_PAID' | 'PROCESSING' | 'PAID' | 'FAILED' | 'EXPIRED';
 
@@ -104,24 +106,6 @@ function orderParams(o: OrderRow): unknown[] {
   ];
 }
 
-const placeholderCache = new Map<string, string>();
-
-/** "($1, $2), ($3, $4)" for 2 rows of 2 columns; cached, as batch sizes repeat. */
-function placeholders(rows: number, columns: number): string {
-  const cacheKey = `${rows}x${columns}`;
-  const cached = placeholderCache.get(cacheKey);
-  if (cached) return cached;
-  const tuples: string[] = [];
-  for (let r = 0; r < rows; r++) {
-    const cells: string[] = [];
-    for (let c = 1; c <= columns; c++) cells.push(`$${r * columns + c}`);
-    tuples.push(`(${cells.join(', ')})`);
-  }
-  const text = tuples.join(', ');
-  placeholderCache.set(cacheKey, text);
-  return text;
-}
-
 /**
  * One statement for many orders: inserts each unless its (merchant, mode,
  * order_ref) exists, including earlier in the same batch. Returns, per row,
@@ -173,14 +157,34 @@ export async function countOrders(db: Queryable): Promise<number> {
 /**
  * Moves up to `limit` UN_PAID orders whose time is up to EXPIRED, in one
  * statement; SKIP LOCKED lets several processes sweep at once without
- * waiting on each other or expiring an order being paid right now.
+ * waiting on each other or expiring an order being paid right now. Returns
+ * what their payment.expired events report.
  */
-export async function expireDueOrders(db: Queryable, now: Date, limit: number): Promise<string[]> {
-  const rows = await db.query<{ id: string }>(
+export async function expireDueOrders(db: Queryable, now: Date, limit: number): Promise<LockedOrder[]> {
+  const rows = await db.query<Record<string, unknown>>(
     `UPDATE orders SET status = 'EXPIRED', updated_at = $1
       WHERE id IN (SELECT id FROM orders WHERE status = 'UN_PAID' AND expires_at <= $1 ORDER BY expires_at LIMIT $2 FOR UPDATE SKIP LOCKED)
-      RETURNING id`,
+      RETURNING ${SNAPSHOT_COLUMNS}`,
     [now, limit],
   );
-  return rows.map((r) => r.id);
+  return rows.map(toLockedOrder);
+}
+
+/**
+ * One order by Tijori's own id, with its latest payment attempt: for the
+ * hosted checkout page, whose link names the order by id rather than by the
+ * merchant's reference.
+ */
+export async function findOrderById(db: Queryable, id: string): Promise<StoredOrder | undefined> {
+  const rows = await db.query<RawOrder>(
+    `SELECT ${QUALIFIED_COLUMNS}, p.id AS pay_id, p.method AS pay_method, p.status AS pay_status,
+            p.bank_reference AS pay_bank_reference, p.started_at AS pay_started_at, p.completed_at AS pay_completed_at
+       FROM orders o
+       LEFT JOIN LATERAL (
+         SELECT id, method, status, bank_reference, started_at, completed_at FROM payment_attempts pa
+          WHERE pa.order_id = o.id ORDER BY pa.started_at DESC, pa.id DESC LIMIT 1) p ON true
+      WHERE o.id = $1`,
+    [id],
+  );
+  return rows[0] && toOrder(rows[0]);
 }

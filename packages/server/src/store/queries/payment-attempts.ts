@@ -1,5 +1,6 @@
+import type { Mode } from '../../lib/ids.js';
 import type { Queryable } from '../db.js';
-import type { OrderStatus } from './orders.js';
+import type { OrderRow, OrderStatus } from './orders.js';
 
 export type PaymentMethod = 'UPI' | 'CARD' | 'NET_BANKING';
 
@@ -25,15 +26,28 @@ function toAttempt(r: Record<string, unknown>): PaymentAttemptRow {
   };
 }
 
-/** Locks the order row for a state change; concurrent changes to one order queue here. */
-export async function lockOrderStatus(db: Queryable, orderId: string): Promise<{ status: OrderStatus; expiresAt: Date } | undefined> {
-  const rows = await db.query<{ status: OrderStatus; expires_at: Date }>('SELECT status, expires_at FROM orders WHERE id = $1 FOR UPDATE', [orderId]);
-  const row = rows[0];
-  return row && { status: row.status, expiresAt: row.expires_at };
+export type LockedOrder = Pick<OrderRow, 'id' | 'merchantId' | 'mode' | 'orderRef' | 'orderRefNumeric' | 'amountMinor' | 'currency' | 'status' | 'expiresAt'>;
+
+export const SNAPSHOT_COLUMNS = 'id, merchant_id, mode, order_ref, order_ref_numeric, amount_minor, currency, status, expires_at';
+
+export function toLockedOrder(r: Record<string, unknown>): LockedOrder {
+  return {
+    id: r.id as string,
+    merchantId: r.merchant_id as string,
+    mode: r.mode as Mode,
+    orderRef: r.order_ref as string,
+    orderRefNumeric: r.order_ref_numeric as boolean,
+    amountMinor: Number(r.amount_minor),
+    currency: r.currency as string,
+    status: r.status as OrderStatus,
+    expiresAt: r.expires_at as Date,
+  };
 }
 
-export async function setOrderStatus(db: Queryable, orderId: string, status: OrderStatus, at: Date): Promise<void> {
-  await db.query('UPDATE orders SET status = $2, updated_at = $3 WHERE id = $1', [orderId, status, at]);
+/** Locks the order row for a state change (concurrent changes to one order queue here) and reads what its events report. */
+export async function lockOrderStatus(db: Queryable, orderId: string): Promise<LockedOrder | undefined> {
+  const rows = await db.query<Record<string, unknown>>(`SELECT ${SNAPSHOT_COLUMNS} FROM orders WHERE id = $1 FOR UPDATE`, [orderId]);
+  return rows[0] && toLockedOrder(rows[0]);
 }
 
 export async function insertAttempt(db: Queryable, a: PaymentAttemptRow): Promise<void> {
@@ -43,12 +57,15 @@ export async function insertAttempt(db: Queryable, a: PaymentAttemptRow): Promis
   );
 }
 
-export async function completeOpenAttempt(db: Queryable, orderId: string, status: 'PAID' | 'FAILED', bankReference: string | null, at: Date): Promise<void> {
-  await db.query(
+/** Completes the order's open attempt and returns it as completed (undefined if none was open). */
+export async function completeOpenAttempt(db: Queryable, orderId: string, status: 'PAID' | 'FAILED', bankReference: string | null, at: Date): Promise<PaymentAttemptRow | undefined> {
+  const rows = await db.query<Record<string, unknown>>(
     `UPDATE payment_attempts SET status = $2, bank_reference = $3, completed_at = $4
-      WHERE order_id = $1 AND status = 'PROCESSING'`,
+      WHERE order_id = $1 AND status = 'PROCESSING'
+      RETURNING id, order_id, method, status, bank_reference, started_at, completed_at`,
     [orderId, status, bankReference, at],
   );
+  return rows[0] && toAttempt(rows[0]);
 }
 
 export async function latestAttempt(db: Queryable, orderId: string): Promise<PaymentAttemptRow | undefined> {
