@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { randomBytes } from 'node:crypto';
+import { createHmac, randomBytes } from 'node:crypto';
 import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -8,7 +8,11 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { signRequest } from '@tijori/signing';
 import { type Browser, type BrowserContext, chromium, type ConsoleMessage } from 'playwright-core';
+import { Webhook as StandardWebhook } from 'standardwebhooks';
+import { Webhook as SvixWebhook } from 'svix';
 import { loadConfig } from '../config/load-config.js';
+import { createEndpoint } from '../core/webhook-endpoints.js';
+import { systemClock } from '../lib/clock.js';
 import { createLogger } from '../lib/logger.js';
 import { type Gateway, startGateway } from '../main.js';
 import { BACKENDS, type OpenedBackend } from '../test-support/backends.js';
@@ -19,25 +23,40 @@ import { freePort } from '../test-support/free-port.js';
  * Chromium accepts the page's policy (the stylesheet loads, nothing is
  * refused), that the form POST passes the Origin and cookie checks as a
  * browser really sends them, and that the redirect to the merchant's
- * (cross-origin) return_url is allowed by form-action.
+ * (cross-origin) return_url is allowed by form-action. The first test is
+ * the whole sandbox payment end to end: pay in the browser, receive the
+ * signed webhook, verify it, read the status.
  */
 const CHROMIUM = '/usr/bin/chromium';
 
 interface Credentials {
+  merchant_id: string;
   api_key: string;
   secret_key: string;
 }
 
-/** A merchant's site on its own origin: records what reaches its return_url. */
+/** A merchant's site on its own origin: records what reaches its return_url, and the webhooks POSTed to /webhooks. */
 interface MerchantSite {
   origin: string;
   visits: Array<{ url: string; referer: string | undefined }>;
+  webhooks: Array<{ headers: http.IncomingHttpHeaders; body: string }>;
   close(): Promise<void>;
 }
 
 async function startMerchantSite(): Promise<MerchantSite> {
   const visits: MerchantSite['visits'] = [];
+  const webhooks: MerchantSite['webhooks'] = [];
   const server = http.createServer((req, res) => {
+    if (req.method === 'POST' && req.url === '/webhooks') {
+      // The raw bytes, as a receiver must verify them.
+      const chunks: Buffer[] = [];
+      req.on('data', (c: Buffer) => chunks.push(c));
+      req.on('end', () => {
+        webhooks.push({ headers: req.headers, body: Buffer.concat(chunks).toString('utf8') });
+        res.writeHead(204).end();
+      });
+      return;
+    }
     visits.push({ url: req.url ?? '', referer: req.headers.referer });
     res.writeHead(200, { 'content-type': 'text/html; charset=utf-8' });
     res.end('<!doctype html><title>Merchant</title><h1>Thanks for your order</h1>');
@@ -47,6 +66,7 @@ async function startMerchantSite(): Promise<MerchantSite> {
   return {
     origin: `http://127.0.0.1:${port}`,
     visits,
+    webhooks,
     close: () => new Promise((resolve) => server.close(() => resolve())),
   };
 }
@@ -74,6 +94,7 @@ for (const backend of BACKENDS) {
     let gateway: Gateway;
     let base: string;
     let creds: Credentials;
+    let webhookSecret = '';
     const logs: string[] = [];
 
     before(async () => {
@@ -89,6 +110,10 @@ for (const backend of BACKENDS) {
       });
       gateway = await startGateway(config, { db: opened.db, logger: createLogger('warn', { write: (line: string) => void logs.push(line) }) });
       creds = JSON.parse(readFileSync(gateway.sandboxCredentialsFile as string, 'utf8')) as Credentials;
+      // The merchant's webhook endpoint, on its own site (sandbox mode allows loopback http).
+      const endpoint = await createEndpoint(gateway.db, gateway.keyring, systemClock, 'sandbox', { merchantId: creds.merchant_id, mode: 'test', url: `${merchant.origin}/webhooks` });
+      assert.ok(endpoint.ok);
+      webhookSecret = endpoint.secret.reveal();
     });
 
     after(async () => {
@@ -189,6 +214,26 @@ for (const backend of BACKENDS) {
         assert.equal(status.json.return_data.payment.payment_method, 'CARD');
         assert.equal(status.json.return_data.payment.payment_status, 'PAID');
         assertNoPolicyViolations(messages);
+
+        // The gateway's running dispatcher delivers payment.success to the merchant's endpoint.
+        let delivery: MerchantSite['webhooks'][number] | undefined;
+        for (let waited = 0; waited < 10_000 && !delivery; waited += 50) {
+          delivery = merchant.webhooks.find((w) => JSON.parse(w.body).data.order_id === orderId);
+          if (!delivery) await new Promise((r) => setTimeout(r, 50));
+        }
+        assert.ok(delivery, 'the webhook arrived within 10 s');
+        const event = JSON.parse(delivery.body);
+        assert.equal(event.event, 'payment.success');
+        // Verified three ways: the KwikPaisa recipe by hand, and the two libraries merchants use, unmodified.
+        const kwikpaisa = createHmac('sha256', webhookSecret).update(delivery.body + String(delivery.headers['x-timestamp'])).digest('hex');
+        assert.equal(delivery.headers['x-signature'], kwikpaisa);
+        const standard = { 'webhook-id': String(delivery.headers['webhook-id']), 'webhook-timestamp': String(delivery.headers['webhook-timestamp']), 'webhook-signature': String(delivery.headers['webhook-signature']) };
+        assert.doesNotThrow(() => new StandardWebhook(webhookSecret).verify(delivery.body, standard));
+        assert.doesNotThrow(() => new SvixWebhook(webhookSecret).verify(delivery.body, standard));
+        // The notification and the source of truth agree.
+        assert.equal(event.data.status, status.json.return_data.order_status);
+        assert.equal(event.data.payment.payment_id, status.json.return_data.payment.payment_id);
+        assert.equal(event.data.amount, '249.99');
       } finally {
         await context.close();
       }
