@@ -1,5 +1,5 @@
 import type { keyView, merchantView, usageView } from '../http/admin/admin-views.js';
-import type { attemptView, deliveryView, endpointView, eventView } from '../http/admin/webhook-views.js';
+import type { attemptView, deliveryView, endpointView, eventView } from '../http/webhook-views.js';
 import type { Secret } from '../lib/secret.js';
 
 /** The admin API's objects, typed from the server's own views so the two cannot drift. */

@@ -24,6 +24,7 @@ import { healthRoutes } from './routes/health.js';
 import { orderCreateRoute } from './routes/order-create.js';
 import { orderStatusRoute } from './routes/order-status.js';
 import { sandboxSimulateRoute } from './routes/sandbox-simulate.js';
+import { webhookDeliveryRoutes } from './routes/webhook-deliveries.js';
 import { registerSecurityHeaders } from './security-headers.js';
 import type { TlsServerOptions } from './tls-files.js';
 import type { EndpointPolicy } from '../webhooks/ssrf-guard.js';
@@ -138,6 +139,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     orderCreateRoute(api, routeDeps);
     orderStatusRoute(api, routeDeps);
     sandboxSimulateRoute(api, { ...routeDeps, db: deps.db });
+    webhookDeliveryRoutes(api, { ...routeDeps, db: deps.db });
   });
 
   const admin = deps.admin;

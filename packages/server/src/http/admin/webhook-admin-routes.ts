@@ -16,7 +16,7 @@ import { findMerchant } from '../../store/queries/merchants.js';
 import { type DeliveryStatus, findDelivery, findEvent, listAttempts, listDeliveries, listEvents, resendEvent } from '../../store/queries/webhook-deliveries.js';
 import { activeSecrets, findEndpoint, listEndpoints, type WebhookEndpointRow } from '../../store/queries/webhook-endpoints.js';
 import type { EndpointPolicy } from '../../webhooks/ssrf-guard.js';
-import { attemptView, deliveryView, endpointView, eventView } from './webhook-views.js';
+import { attemptView, deliveryView, endpointView, eventView } from '../webhook-views.js';
 
 export interface WebhookAdminDeps {
   db: Db;

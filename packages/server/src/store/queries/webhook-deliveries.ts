@@ -210,6 +210,8 @@ export interface DeliveryRow {
   eventType: string;
   endpointId: string;
   merchantId: string;
+  mode: Mode;
+  orderId: string | null;
   status: DeliveryStatus;
   attemptCount: number;
   nextAttemptAt: Date;
@@ -219,7 +221,7 @@ export interface DeliveryRow {
   createdAt: Date;
 }
 
-const DELIVERY_COLUMNS = `d.id, d.event_id, e.type, d.endpoint_id, e.merchant_id, d.status, d.attempt_count, d.next_attempt_at,
+const DELIVERY_COLUMNS = `d.id, d.event_id, e.type, d.endpoint_id, e.merchant_id, e.mode, e.order_id, d.status, d.attempt_count, d.next_attempt_at,
   d.last_status_code, d.last_error, d.delivered_at, d.created_at`;
 
 function toDelivery(r: Record<string, unknown>): DeliveryRow {
@@ -229,6 +231,8 @@ function toDelivery(r: Record<string, unknown>): DeliveryRow {
     eventType: r.type as string,
     endpointId: r.endpoint_id as string,
     merchantId: r.merchant_id as string,
+    mode: r.mode as Mode,
+    orderId: (r.order_id as string | null) ?? null,
     status: r.status as DeliveryStatus,
     attemptCount: Number(r.attempt_count),
     nextAttemptAt: r.next_attempt_at as Date,
@@ -247,16 +251,24 @@ export async function findDelivery(db: Queryable, id: string): Promise<DeliveryR
   return rows[0] && toDelivery(rows[0]);
 }
 
-export async function listDeliveries(
-  db: Queryable,
-  merchantId: string,
-  filter: { endpointId?: string; eventId?: string; status?: DeliveryStatus; limit: number },
-): Promise<DeliveryRow[]> {
+export interface DeliveryFilter {
+  /** Only events of this mode (the merchant API sees its key's mode only). */
+  mode?: Mode;
+  endpointId?: string;
+  eventId?: string;
+  orderId?: string;
+  status?: DeliveryStatus;
+  limit: number;
+}
+
+/** Newest first. */
+export async function listDeliveries(db: Queryable, merchantId: string, filter: DeliveryFilter): Promise<DeliveryRow[]> {
   const rows = await db.query<Record<string, unknown>>(
     `SELECT ${DELIVERY_COLUMNS} FROM webhook_deliveries d JOIN webhook_events e ON e.id = d.event_id
       WHERE e.merchant_id = $1 AND ($2::text IS NULL OR d.endpoint_id = $2) AND ($3::text IS NULL OR d.event_id = $3) AND ($4::text IS NULL OR d.status = $4)
-      ORDER BY d.created_at DESC, d.id DESC LIMIT $5`,
-    [merchantId, filter.endpointId ?? null, filter.eventId ?? null, filter.status ?? null, filter.limit],
+        AND ($5::text IS NULL OR e.mode = $5) AND ($6::text IS NULL OR e.order_id = $6)
+      ORDER BY d.created_at DESC, d.id DESC LIMIT $7`,
+    [merchantId, filter.endpointId ?? null, filter.eventId ?? null, filter.status ?? null, filter.mode ?? null, filter.orderId ?? null, filter.limit],
   );
   return rows.map(toDelivery);
 }

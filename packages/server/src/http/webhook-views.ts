@@ -1,7 +1,7 @@
-import type { AttemptRecord, DeliveryRow, EventRow } from '../../store/queries/webhook-deliveries.js';
-import type { WebhookEndpointRow, WebhookSecretRow } from '../../store/queries/webhook-endpoints.js';
+import type { AttemptRecord, DeliveryRow, EventRow } from '../store/queries/webhook-deliveries.js';
+import type { WebhookEndpointRow, WebhookSecretRow } from '../store/queries/webhook-endpoints.js';
 
-/** The admin API's webhook shapes; the CLI's --json output is these objects. Never a secret's value. */
+/** Webhook shapes shared by the admin API and the merchant API; the CLI's --json output is these objects. Never a secret's value. */
 
 const iso = (d: Date | null) => d?.toISOString() ?? null;
 const modeName = (m: 'test' | 'live') => (m === 'test' ? 'sandbox' : 'live');
@@ -33,6 +33,8 @@ export function deliveryView(d: DeliveryRow) {
     id: d.id,
     event_id: d.eventId,
     event_type: d.eventType,
+    mode: modeName(d.mode),
+    gateway_order_id: d.orderId,
     endpoint_id: d.endpointId,
     status: d.status,
     attempts: d.attemptCount,
