@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { type ChildProcess, spawn } from 'node:child_process';
 import { createHmac, randomBytes } from 'node:crypto';
 import { once } from 'node:events';
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -19,9 +19,11 @@ const ADMIN_TOKEN = `tja_${randomBytes(24).toString('hex')}`;
 /**
  * At-least-once across a crash: a payment commits, the gateway process is
  * SIGKILLed before its webhook goes out, and a restarted gateway delivers it.
- * Real processes, real PostgreSQL, a real receiver on loopback.
+ * Real processes, a real receiver on loopback; on PostgreSQL and on the
+ * embedded PGlite files (whose writes must survive the kill too).
  */
-describe('a webhook survives SIGKILL of the gateway between commit and delivery', () => {
+for (const store of ['postgres', 'pglite'] as const)
+describe(`a webhook survives SIGKILL of the gateway between commit and delivery (${store})`, () => {
   const database = `tijori_crash_${randomBytes(5).toString('hex')}`;
   const admin = postgres(TEST_DATABASE_URL, { max: 1, onnotice: () => {} });
   const received: Array<{ headers: Record<string, string | string[] | undefined>; body: string }> = [];
@@ -35,6 +37,8 @@ describe('a webhook survives SIGKILL of the gateway between commit and delivery'
   });
   const masterKey = randomBytes(32).toString('base64');
   let databaseUrl = '';
+  // One data directory for both lives: on PGlite it holds the database.
+  const dataDir = mkdtempSync(join(tmpdir(), 'tijori-crash-'));
   let child: ChildProcess | undefined;
 
   async function startGateway(env: Record<string, string>): Promise<string> {
@@ -43,10 +47,10 @@ describe('a webhook survives SIGKILL of the gateway between commit and delivery'
       env: {
         PATH: process.env.PATH ?? '',
         PORT: String(port),
-        DATABASE_URL: databaseUrl,
+        ...(store === 'postgres' ? { DATABASE_URL: databaseUrl } : {}),
         TIJORI_MASTER_KEY: masterKey,
         TIJORI_ADMIN_TOKEN: ADMIN_TOKEN,
-        TIJORI_DATA_DIR: mkdtempSync(join(tmpdir(), 'tijori-crash-')),
+        TIJORI_DATA_DIR: dataDir,
         TIJORI_LOG_LEVEL: 'warn',
         ...env,
       },
@@ -61,7 +65,7 @@ describe('a webhook survives SIGKILL of the gateway between commit and delivery'
   }
 
   before(async () => {
-    await admin.unsafe(`CREATE DATABASE ${database}`);
+    if (store === 'postgres') await admin.unsafe(`CREATE DATABASE ${database}`);
     const url = new URL(TEST_DATABASE_URL);
     url.pathname = `/${database}`;
     databaseUrl = url.toString();
@@ -76,8 +80,9 @@ describe('a webhook survives SIGKILL of the gateway between commit and delivery'
     }
     receiver.closeAllConnections();
     receiver.close();
-    await admin.unsafe(`DROP DATABASE IF EXISTS ${database} WITH (FORCE)`);
+    if (store === 'postgres') await admin.unsafe(`DROP DATABASE IF EXISTS ${database} WITH (FORCE)`);
     await admin.end();
+    rmSync(dataDir, { recursive: true, force: true });
   });
 
   async function call(base: string, path: string, body: unknown, auth: { bearer?: string; key?: { api_key: string; secret_key: string } }) {
