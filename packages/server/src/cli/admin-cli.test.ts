@@ -1,5 +1,4 @@
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { once } from 'node:events';
 import { createServer as createHttpServer } from 'node:http';
@@ -9,76 +8,27 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { signRequest } from '@tijori/signing';
-import { loadConfig } from '../config/load-config.js';
-import { createLogger } from '../lib/logger.js';
-import { type Gateway, startGateway } from '../main.js';
-import { BACKENDS, type OpenedBackend } from '../test-support/backends.js';
+import { type CliGateway, type CliRun, countOf, startCliGateway } from '../test-support/cli-gateway.js';
 import { orderBody } from '../test-support/test-gateway.js';
 import { freePort } from '../test-support/free-port.js';
 
-// The built CLI, as operators run it (npm test builds first).
-const CLI = new URL('../../dist/cli.js', import.meta.url).pathname;
-const TOKEN = randomBytes(20).toString('hex'); // 40 characters, known only to this test
-const pglite = BACKENDS.find((b) => b.name === 'pglite');
-
-interface Run {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
-
-function countOf(haystack: string, needle: string): number {
-  return haystack.split(needle).length - 1;
-}
-
 describe('tijori merchant and key commands, against a listening gateway', () => {
-  let opened: OpenedBackend;
-  let gateway: Gateway;
+  let cli: CliGateway;
   let base: string;
-  /** Every run's output, checked at the end for the admin token. */
-  const outputs: Run[] = [];
-  /** A directory without .tijori/, so only the environment or flags supply a token. */
-  const emptyCwd = mkdtempSync(join(tmpdir(), 'tijori-cli-cwd-'));
-
-  /** Runs the built CLI as a child process; the gateway lives in this process, so this must not block. */
-  async function tijori(args: string[], env: Record<string, string> = { TIJORI_URL: base, TIJORI_ADMIN_TOKEN: TOKEN }, cwd = emptyCwd): Promise<Run> {
-    const child = spawn(process.execPath, [CLI, ...args], { env: { PATH: process.env.PATH ?? '', ...env }, cwd, stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d) => (stdout += d));
-    child.stderr.on('data', (d) => (stderr += d));
-    const [code] = (await once(child, 'close')) as [number | null];
-    const run = { code, stdout, stderr };
-    outputs.push(run);
-    return run;
-  }
-
-  async function json<T = Record<string, any>>(args: string[]): Promise<T> {
-    const run = await tijori([...args, '--json']);
-    assert.equal(run.code, 0, `tijori ${args.join(' ')}: ${run.stderr}`);
-    return JSON.parse(run.stdout) as T;
-  }
+  let TOKEN: string;
+  const tijori = (args: string[], env?: Record<string, string>, cwd?: string): Promise<CliRun> => cli.tijori(args, env, cwd);
+  const json = <T = Record<string, any>>(args: string[]): Promise<T> => cli.json<T>(args);
 
   let merchantId: string;
   let apiKey: string;
   let firstSecret: string;
 
   before(async () => {
-    assert.ok(pglite);
-    opened = await pglite.open();
-    const config = loadConfig({
-      PORT: '0',
-      TIJORI_DATA_DIR: mkdtempSync(join(tmpdir(), 'tijori-cli-gw-')),
-      TIJORI_MASTER_KEY: randomBytes(32).toString('base64'),
-      TIJORI_ADMIN_TOKEN: TOKEN,
-    });
-    gateway = await startGateway(config, { db: opened.db, logger: createLogger('silent') });
-    base = `http://127.0.0.1:${(gateway.app.server.address() as AddressInfo).port}`;
+    cli = await startCliGateway();
+    base = cli.base;
+    TOKEN = cli.token;
   });
-  after(async () => {
-    await gateway?.close();
-    await opened?.cleanup();
-  });
+  after(() => cli?.close());
 
   it('creates a merchant, printing its secret exactly once in the --json reply', async () => {
     const run = await tijori(['merchant', 'create', '--name', 'Acme Traders', '--json']);
@@ -341,8 +291,8 @@ describe('tijori merchant and key commands, against a listening gateway', () => 
   });
 
   it('never prints the admin token, whatever the command or outcome', () => {
-    assert.ok(outputs.length > 30, `expected the runs above to be checked (${outputs.length})`);
-    for (const run of outputs) {
+    assert.ok(cli.outputs.length > 30, `expected the runs above to be checked (${cli.outputs.length})`);
+    for (const run of cli.outputs) {
       assert.equal(run.stdout.includes(TOKEN), false, run.stdout);
       assert.equal(run.stderr.includes(TOKEN), false, run.stderr);
     }

@@ -5,7 +5,7 @@ import { assertRefused } from '../test-support/auth-refusal-suite.js';
 import { BACKENDS } from '../test-support/backends.js';
 import { orderBody, startTestGateway, type TestGateway } from '../test-support/test-gateway.js';
 import { HSTS_HEADER_VALUE } from './https-only.js';
-import { DOCS_CSP, JSON_CSP, securityHeadersFor } from './security-headers.js';
+import { CHECKOUT_CSP, checkoutCspWithFormTarget, DOCS_CSP, JSON_CSP, SECURITY_HEADERS, securityHeadersFor } from './security-headers.js';
 
 const pglite = BACKENDS.find((b) => b.name === 'pglite');
 if (!pglite) throw new Error('the PGlite back-end is missing');
@@ -41,6 +41,67 @@ describe('securityHeadersFor', () => {
     assert.doesNotMatch(DOCS_CSP, /unsafe-inline|unsafe-eval|https:|\*/);
     assert.match(DOCS_CSP, /frame-ancestors 'none'/);
     assert.match(DOCS_CSP, /object-src 'none'/);
+  });
+
+  it('gives every /checkout/ URL the checkout set, and nothing else gets it', () => {
+    for (const url of ['/checkout/ord_0123456789abcdef01234567/tok', '/checkout/assets/checkout.css', '/checkout/', '/checkout/x?y=1']) {
+      assert.equal(securityHeadersFor(url), SECURITY_HEADERS.checkout, url);
+    }
+    assert.equal(securityHeadersFor('/checkout'), SECURITY_HEADERS.other);
+    assert.equal(securityHeadersFor('/checkoutx/a'), SECURITY_HEADERS.other);
+    assert.equal(securityHeadersFor('/api/checkout/'), SECURITY_HEADERS.api);
+  });
+
+  it('lets the checkout run no script and no inline style, post its forms only to us, and never be framed', () => {
+    const csp = new Map(securityHeadersFor('/checkout/a/b')).get('content-security-policy') ?? '';
+    assert.equal(csp, CHECKOUT_CSP);
+    for (const policy of [csp, checkoutCspWithFormTarget('https://merchant.example') ?? '']) {
+      assert.doesNotMatch(policy, /unsafe-inline|unsafe-eval|unsafe-hashes|\*|data:|script-src/, policy);
+      assert.match(policy, /^default-src 'none'(;|$)/, 'what is not listed (scripts included) is refused');
+      assert.match(policy, /(^|; )frame-ancestors 'none'(;|$)/);
+      assert.match(policy, /(^|; )base-uri 'none'(;|$)/);
+      assert.match(policy, /(^|; )style-src 'self'(;|$)/);
+    }
+    // form-action does not fall back to default-src, so it must be stated: our own origin, nothing more.
+    assert.match(csp, /(^|; )form-action 'self'$/);
+  });
+
+  it('keeps checkout pages out of every cache, since they embed a CSRF field and show an order', () => {
+    assert.equal(new Map(SECURITY_HEADERS.checkout).get('cache-control'), 'no-store');
+  });
+
+  it("sends a checkout Referer only to the checkout's own origin: same-origin, not no-referrer", () => {
+    // Under no-referrer Chromium sends `Origin: null` with the page's own form POST, which the checkout's Origin check refuses.
+    const checkout = new Map(SECURITY_HEADERS.checkout);
+    assert.equal(checkout.get('referrer-policy'), 'same-origin');
+    assert.equal(checkout.get('x-content-type-options'), 'nosniff');
+    assert.equal(checkout.get('x-frame-options'), 'DENY');
+    assert.deepEqual([...checkout.keys()].sort(), ['cache-control', 'content-security-policy', 'referrer-policy', 'x-content-type-options', 'x-frame-options']);
+  });
+
+  it('leaves the /api/ and /docs sets as they were: no-referrer everywhere, no-store on the API only', () => {
+    assert.deepEqual(
+      [...SECURITY_HEADERS.api],
+      [
+        ['x-content-type-options', 'nosniff'],
+        ['referrer-policy', 'no-referrer'],
+        ['x-frame-options', 'DENY'],
+        ['content-security-policy', JSON_CSP],
+        ['cache-control', 'no-store'],
+      ],
+    );
+    assert.deepEqual(
+      [...SECURITY_HEADERS.docs],
+      [
+        ['x-content-type-options', 'nosniff'],
+        ['referrer-policy', 'no-referrer'],
+        ['x-frame-options', 'DENY'],
+        ['content-security-policy', DOCS_CSP],
+      ],
+    );
+    assert.equal(securityHeadersFor('/api/v3/pg/order/create'), SECURITY_HEADERS.api);
+    assert.equal(securityHeadersFor('/admin/v1/merchants'), SECURITY_HEADERS.api);
+    assert.equal(securityHeadersFor('/docs/'), SECURITY_HEADERS.docs);
   });
 });
 
@@ -96,6 +157,33 @@ describe('security headers on the gateway, sandbox mode', () => {
     const asset = await gw.gateway.app.inject({ method: 'GET', url: '/docs/static/swagger-initializer.js' });
     assert.equal(asset.statusCode, 200);
     assert.equal(asset.headers['content-security-policy'], DOCS_CSP);
+  });
+
+  function assertCheckoutHeaders(res: LightMyRequestResponse): void {
+    assert.equal(res.headers['x-content-type-options'], 'nosniff');
+    assert.equal(res.headers['referrer-policy'], 'same-origin');
+    assert.equal(res.headers['x-frame-options'], 'DENY');
+    assert.equal(res.headers['cache-control'], 'no-store');
+    const csp = String(res.headers['content-security-policy']);
+    assert.doesNotMatch(csp, /unsafe-inline/);
+    assert.match(csp, /form-action 'self'/);
+    assert.match(csp, /frame-ancestors 'none'/);
+  }
+
+  it('are the checkout set on a payment page, its merchant origin added to form-action only', async () => {
+    const created = await gw.send({ path: '/api/v3/pg/order/create', body: orderBody() });
+    assert.equal(created.statusCode, 200, created.body);
+    const page = await gw.gateway.app.inject({ method: 'GET', url: new URL(created.json().return_data.payment_link).pathname });
+    assert.equal(page.statusCode, 200, page.body);
+    assertCheckoutHeaders(page);
+    assert.equal(page.headers['content-security-policy'], checkoutCspWithFormTarget('https://merchant.example'));
+  });
+
+  it('are the checkout set on a checkout 404, with exactly the base policy', async () => {
+    const res = await gw.gateway.app.inject({ method: 'GET', url: '/checkout/ord_000000000000000000000000/nope' });
+    assert.equal(res.statusCode, 404);
+    assertCheckoutHeaders(res);
+    assert.equal(res.headers['content-security-policy'], CHECKOUT_CSP);
   });
 });
 
