@@ -61,7 +61,7 @@ export function registerWebhookCommands(program: Command): void {
       .option('--events <list>', 'comma-separated event types')
       .option('--description <text>', 'new note')
       .option('--enable', 'turn deliveries on')
-      .option('--disable', 'turn deliveries off (events still queue)'),
+      .option('--disable', 'turn deliveries off: pending ones pause, new events are not queued for it'),
   ).action((id: string, options: CommonOptions & { newUrl?: string; events?: string; description?: string; enable?: boolean; disable?: boolean }) => {
     if (options.enable && options.disable) return usageError('update: --enable or --disable, not both.');
     const events = eventsOption(options.events);
