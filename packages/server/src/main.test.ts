@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { loadConfig } from './config/load-config.js';
 import { createLogger } from './lib/logger.js';
+import { loadMigrations } from './store/migrate.js';
 import { startGateway } from './main.js';
 import { BACKENDS } from './test-support/backends.js';
 
@@ -71,7 +72,9 @@ for (const backend of BACKENDS) {
         await b.close();
         assert.equal(lines.filter((l) => l.includes('applied migrations')).length, 1);
         const versions = await opened.db.query<{ version: number }>('SELECT version FROM tijori_migrations');
-        assert.deepEqual(versions.map((v) => Number(v.version)), [1, 2, 3, 4, 5]);
+        const shipped = (await loadMigrations()).map((m) => m.version);
+        assert.ok(shipped.length >= 5);
+        assert.deepEqual(versions.map((v) => Number(v.version)).sort((x, y) => x - y), shipped);
         const merchants = await opened.db.query<{ n: number | string }>('SELECT count(*) AS n FROM merchants');
         assert.equal(Number(merchants[0]?.n), 1);
       } finally {
