@@ -36,8 +36,10 @@ export function formatTable (results, verdicts) {
   const header = ['case', 'req/s', 'p50 ms', 'p99 ms', 'non-2xx', 'errors', 'x ceiling', 'x reference', 'target']
   const rows = results.map(r => {
     const t = r.timed
-    const target = verdicts.find(v => v.case === r.id)
-    const targetText = target ? `>= ${target.min.toFixed(2)} x ${target.base}: ${target.verdict}` : ''
+    // A case may have several targets; show those whose base ran (all of them when none did).
+    const targets = verdicts.filter(v => v.case === r.id)
+    const judged = targets.filter(v => v.verdict !== 'n/a')
+    const targetText = (judged.length > 0 ? judged : targets).map(v => `>= ${v.min.toFixed(2)} x ${v.base}: ${v.verdict}${v.ratio === null ? '' : ` (${v.ratio.toFixed(2)})`}`).join('; ')
     if (!t) return [r.id, '-', '-', '-', '-', '-', '-', '-', r.error ? `FAILED, see below` : targetText]
     const vsReference = r.id === 'create-pg' ? fixed(ratio(r, byId.get('reference')), 2) : ''
     return [

@@ -23,8 +23,9 @@ function serve(dataDir: string, port: number, extraEnv: Record<string, string> =
   return { child, output: () => output };
 }
 
+// 30 s: a first start creates the embedded database and runs every migration, slow on a loaded 2-core machine.
 async function waitReady(base: string): Promise<void> {
-  for (let i = 0; i < 100; i++) {
+  for (let i = 0; i < 300; i++) {
     try {
       if ((await fetch(`${base}/readyz`)).ok) return;
     } catch {
@@ -58,7 +59,12 @@ describe('tijori serve', () => {
     const base = `http://127.0.0.1:${port}`;
 
     const first = serve(dataDir, port);
-    await waitReady(base);
+    // Never leave a server behind: a child still running keeps the test process (and the suite) alive.
+    const stopFirst = () => first.child.exitCode === null && first.child.signalCode === null && first.child.kill('SIGKILL');
+    await waitReady(base).catch((err: Error) => {
+      stopFirst();
+      throw new Error(`${err.message}\n${first.output()}`);
+    });
     assert.match(first.output(), /sandbox-credentials\.json/);
     assert.match(first.output(), /openssl dgst -sha256 -hmac/);
     const creds = JSON.parse(readFileSync(join(dataDir, 'sandbox-credentials.json'), 'utf8'));

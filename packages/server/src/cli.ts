@@ -1,8 +1,13 @@
 #!/usr/bin/env node
 import { Command } from 'commander';
 import { registerKeyCommands } from './cli/key-commands.js';
+import { registerKekCommands } from './cli/kek-commands.js';
+import { KeyringMismatchError } from './core/keyring.js';
+import { MasterKeyError } from './core/master-key.js';
 import { registerMerchantCommands } from './cli/merchant-commands.js';
 import { registerWebhookCommands } from './cli/webhook-commands.js';
+import { registerSigningKeyCommands } from './cli/signing-key-commands.js';
+import { registerAuditCommands } from './cli/audit-commands.js';
 import { ConfigError, loadConfig } from './config/load-config.js';
 import { startGateway } from './main.js';
 import { startBanner } from './start-banner.js';
@@ -30,8 +35,8 @@ program
     try {
       gateway = await startGateway(config);
     } catch (err) {
-      // Configuration found wrong only when used (a bad TLS certificate, say) is still a configuration error.
-      if (err instanceof ConfigError) {
+      // Configuration found wrong only when used (a bad TLS certificate, a KEK that does not open the database's keys) is still a configuration error.
+      if (err instanceof ConfigError || err instanceof KeyringMismatchError || err instanceof MasterKeyError) {
         process.stderr.write(`tijori: ${err.message}\n`);
         process.exit(78);
       }
@@ -59,7 +64,11 @@ program
 // The operator's commands: thin clients of the admin API (/admin/v1) of a running gateway.
 registerMerchantCommands(program);
 registerKeyCommands(program);
+registerKekCommands(program);
 registerWebhookCommands(program);
+registerSigningKeyCommands(program);
+// `audit verify` reads the database itself, so that verifying does not trust the gateway it checks.
+registerAuditCommands(program);
 
 program.parseAsync().catch((err: unknown) => {
   process.stderr.write(`tijori: ${err instanceof Error ? err.message : String(err)}\n`);

@@ -10,13 +10,20 @@ import { ensureSandboxMerchant, type IssuedCredentials } from './core/merchants.
 import { AdminToken, loadAdminToken } from './core/admin-token.js';
 import { AuthFailureGuard } from './core/auth-failure-guard.js';
 import { ExpirySweeper } from './core/order-expiry.js';
-import { WEBHOOK_WAKE_CHANNEL } from './store/queries/webhook-deliveries.js';
+import { upgradeLegacyCiphertexts } from './core/legacy-ciphertexts.js';
+import { keyProviderFromConfig } from './kek/provider-from-config.js';
+import { DATA_KEY_CHANGES_CHANNEL } from './store/queries/data-keys.js';
+import { WEBHOOK_WAKE_CHANNEL, webhookQueueDepth } from './store/queries/webhook-deliveries.js';
 import { parseRetrySchedule } from './webhooks/retry-schedule.js';
 import { WebhookDispatcher } from './webhooks/webhook-dispatcher.js';
 import { UsageTracker } from './core/usage-tracker.js';
+import { ResponseSigningKeys } from './core/response-signing-keys.js';
+import { SIGNING_KEY_CHANGES_CHANNEL } from './store/queries/gateway-signing-keys.js';
+import { AuditTrail } from './core/audit-trail.js';
 import { buildApp } from './http/app.js';
 import { createClientAddressResolver } from './http/client-address.js';
 import { createHttpsDetector } from './http/https-only.js';
+import { buildMetricsListener } from './http/metrics-listener.js';
 import { type LoadedTls, loadTlsFiles } from './http/tls-files.js';
 import { createTrustedPeerCheck } from './http/trusted-peer.js';
 import { MemoryRateLimiter } from './rate-limit/memory-rate-limiter.js';
@@ -25,6 +32,7 @@ import { RedisRateLimiter } from './rate-limit/redis-rate-limiter.js';
 import { KEY_CHANGES_CHANNEL } from './store/queries/api-keys.js';
 import { type Clock, systemClock } from './lib/clock.js';
 import { createLogger } from './lib/logger.js';
+import { GatewayMetrics } from './lib/metrics.js';
 import { MemoryReplayStore } from './replay/memory-replay-store.js';
 import type { Db } from './store/db.js';
 import { migrate } from './store/migrate.js';
@@ -42,8 +50,16 @@ export interface Gateway {
   sandboxCredentialsFile: string | undefined;
   /** Delivers webhooks from the durable queue; running unless webhookDispatcherEnabled is false. */
   webhooks: WebhookDispatcher;
+  /** The gateway's response-signing keys (the active one, the JWKS, rotation). */
+  signingKeys: ResponseSigningKeys;
+  /** The audit log's writer (undefined when auditEnabled is false); tests flush it. */
+  audit: AuditTrail | undefined;
   /** Where the generated admin token is, when it was not configured. */
   adminTokenFile: string | undefined;
+  /** What GET /metrics exports. */
+  metrics: GatewayMetrics;
+  /** The separate listener serving /metrics when metricsPort is set. */
+  metricsApp: FastifyInstance | undefined;
   close(): Promise<void>;
 }
 
@@ -52,6 +68,8 @@ const EXPIRY_SWEEP_MS = 30_000;
 
 // How often per-key usage counts (last used, addresses) are written: one batch per interval.
 const USAGE_FLUSH_MS = 5000;
+// How often signing keys are reloaded if a rotation's NOTIFY was lost; well inside any sensible rotation overlap.
+const SIGNING_KEY_RELOAD_MS = 60_000;
 // Long enough to renew through an ordinary change window; a certificate that lapses fails every client at once.
 const CERT_EXPIRY_WARNING_MS = 14 * 86_400_000;
 
@@ -87,17 +105,18 @@ export async function startGateway(config: Config, options: StartOptions = {}): 
   const isHttps = createHttpsDetector(createTrustedPeerCheck(trustedProxies));
   await mkdir(dataDir, { recursive: true, mode: 0o700 });
 
-  const masterKey = await loadMasterKey({
-    masterKey: config.masterKey,
-    masterKeyFile: config.masterKeyFile,
-    generateInDataDir: embedded ? dataDir : undefined,
-  });
-  if (masterKey.origin === 'generated' || masterKey.origin === 'data-dir') {
+  // The local master key: the KEK itself (kekProvider local), or kept for unwrapping while data keys move into an HSM.
+  const hasLocalKey = config.masterKey !== undefined || config.masterKeyFile !== undefined || embedded;
+  const masterKey = hasLocalKey
+    ? await loadMasterKey({ masterKey: config.masterKey, masterKeyFile: config.masterKeyFile, generateInDataDir: embedded ? dataDir : undefined })
+    : undefined;
+  if (config.kekProvider === 'local' && (masterKey?.origin === 'generated' || masterKey?.origin === 'data-dir')) {
     logger.warn(
       { file: join(dataDir, 'master.key') },
-      'using a master key kept beside the embedded database: fine on a laptop; production must supply TIJORI_MASTER_KEY or TIJORI_MASTER_KEY_FILE from a separate secret store',
+      'using a master key kept beside the embedded database: fine on a laptop; production must supply TIJORI_MASTER_KEY or TIJORI_MASTER_KEY_FILE from a separate secret store, or use TIJORI_KEK_PROVIDER=pkcs11',
     );
   }
+  const keyProvider = await keyProviderFromConfig(config, masterKey?.key.reveal());
 
   const db =
     options.db ??
@@ -107,8 +126,12 @@ export async function startGateway(config: Config, options: StartOptions = {}): 
   try {
     const applied = await migrate(db);
     if (applied.length > 0) logger.info({ migrations: applied }, 'applied migrations');
-    const keyring = new Keyring(masterKey.key);
-    await keyring.assertMatches(db);
+    const keyring = await Keyring.open(db, keyProvider, clock, { cacheTtlMs: config.dataKeyCacheTtlMs, ...(masterKey ? { legacyMasterKey: masterKey.key.reveal() } : {}) });
+    // Destroyed (erased merchant) or rewrapped data keys leave every process's memory when this commits.
+    const unlistenDataKeys = await db.listen(DATA_KEY_CHANGES_CHANNEL, (id) => keyring.forget(id));
+    const upgraded = await upgradeLegacyCiphertexts(db, keyring);
+    if (upgraded > 0) logger.info({ values: upgraded }, 're-sealed values written before envelope encryption with their data keys');
+    logger.info({ kek: keyring.kekId }, 'keyring open');
 
     const scheme = tls || config.mode === 'production' ? 'https' : 'http';
     const publicBaseUrl = config.publicBaseUrl ?? `${scheme}://${config.host.includes(':') ? `[${config.host}]` : config.host}:${config.port}`;
@@ -128,8 +151,19 @@ export async function startGateway(config: Config, options: StartOptions = {}): 
       : new MemoryRateLimiter();
     const usage = new UsageTracker(db, clock, (err) => logger.warn({ err }, 'could not record key usage'));
     usage.start(USAGE_FLUSH_MS);
+    const audit = config.auditEnabled
+      ? new AuditTrail(db, {
+          onError: (err) => logger.warn({ err }, 'could not write audit records; they stay buffered and are retried at the next flush'),
+          onDropped: (count) => logger.error({ dropped: count }, 'audit buffer full while the database was unreachable: records dropped'),
+        })
+      : undefined;
+    audit?.start(config.auditFlushMs);
     const sweeper = new ExpirySweeper(db, clock, (err) => logger.warn({ err }, 'order expiry sweep failed; retrying next interval'));
     sweeper.start(EXPIRY_SWEEP_MS);
+    const metrics = new GatewayMetrics({
+      webhookQueueDepth: () => webhookQueueDepth(db, new Date(clock.nowMs())),
+      onCollectError: (err) => logger.warn({ err }, 'could not read the webhook queue depth for /metrics'),
+    });
     const webhooks = new WebhookDispatcher(db, keyring, clock, logger, {
       timeoutMs: config.webhookTimeoutMs,
       scheduleSeconds: parseRetrySchedule(config.webhookRetryScheduleSeconds),
@@ -137,9 +171,16 @@ export async function startGateway(config: Config, options: StartOptions = {}): 
       pollIntervalMs: config.webhookPollIntervalMs,
       policy: config.mode === 'production' ? 'production' : 'sandbox',
       disableAfterFailingMs: config.webhookDisableAfterFailingDays * 86_400_000,
+      onAttempt: (a) => metrics.webhookAttempt(a.outcome, a.latencyMs / 1000),
     });
     const unlistenWebhooks = await db.listen(WEBHOOK_WAKE_CHANNEL, () => webhooks.wake());
     if (config.webhookDispatcherEnabled) webhooks.start();
+    // Created on first start and held ready in memory (never decrypted per reply); a rotation by any process reaches this one when it commits.
+    const signingKeys = new ResponseSigningKeys(db, { seal: (text, context) => keyring.seal('system', text, context), unseal: (sealed, context) => keyring.unseal(sealed, context) }, clock);
+    await signingKeys.reload();
+    const onSigningKeyError = (err: unknown) => logger.warn({ err }, 'could not reload the response-signing keys; still signing with the key in memory, retrying at the next interval');
+    const unlistenSigningKeys = await db.listen(SIGNING_KEY_CHANGES_CHANNEL, () => void signingKeys.reload().catch(onSigningKeyError));
+    signingKeys.startReloading(SIGNING_KEY_RELOAD_MS, onSigningKeyError);
     const app = await buildApp({
       db,
       orders: createOrderStore(db, orderStoreOptionsFor(db, config.databaseConcurrentBatches)),
@@ -156,14 +197,26 @@ export async function startGateway(config: Config, options: StartOptions = {}): 
       rateLimiter,
       failureGuard: new AuthFailureGuard(rateLimiter, config.authFailuresPerMinutePerIp),
       usage,
+      signingKeys,
+      audit,
       policy: { rateLimitPerMinute: config.rateLimitPerMinute, rateLimitsEnabled: config.rateLimitsEnabled, keyRotationWarningDays: config.keyRotationWarningDays, keyMaxAgeDays: config.keyMaxAgeDays },
       admin: adminToken ? { token: new AdminToken(adminToken.token) } : undefined,
       webhookPolicy: config.mode === 'production' ? 'production' : 'sandbox',
+      keyProvider,
       tls: tls?.options,
       httpsOnly: config.mode === 'production' ? { isHttps } : undefined,
+      // With a metrics port, /metrics lives there alone; without one, behind the admin token, or nowhere.
+      metrics: { collector: metrics, token: config.metricsPort === undefined && adminToken ? new AdminToken(adminToken.token) : undefined },
     });
-    if (options.listen !== false) await app.listen({ port: config.port, host: config.host });
-    else await app.ready();
+    const metricsApp = config.metricsPort === undefined ? undefined : buildMetricsListener(metrics, logger);
+    if (!metricsApp && !adminToken) logger.warn('no admin token and no TIJORI_METRICS_PORT: /metrics is off');
+    if (options.listen !== false) {
+      await app.listen({ port: config.port, host: config.host });
+      await metricsApp?.listen({ port: config.metricsPort, host: config.metricsHost });
+    } else {
+      await app.ready();
+      await metricsApp?.ready();
+    }
 
     return {
       app,
@@ -173,18 +226,31 @@ export async function startGateway(config: Config, options: StartOptions = {}): 
       publicBaseUrl,
       sandboxCredentialsFile,
       webhooks,
+      signingKeys,
+      audit,
       adminTokenFile: adminToken?.origin === 'config' ? undefined : adminToken && join(dataDir, 'admin-token'),
+      metrics,
+      metricsApp,
       /** Stops taking requests, drains, then releases everything; one failing step does not keep the others open. */
       async close() {
         const steps: Array<() => Promise<unknown> | undefined> = [
           () => app.close(),
+          () => metricsApp?.close(),
           () => usage.stop(),
+          async () => {
+            const unwritten = (await audit?.stop()) ?? 0;
+            if (unwritten > 0) logger.error({ unwritten }, 'audit records could not be written before shutdown and are lost');
+          },
           () => sweeper.stop(),
           () => webhooks.stop(),
           () => unlistenWebhooks(),
+          () => void signingKeys.stop(),
+          () => unlistenSigningKeys(),
           () => unlisten(),
+          () => unlistenDataKeys(),
           () => rateLimiter.close?.(),
           () => (options.db ? undefined : db.close()),
+          () => keyProvider.close(),
         ];
         const failures: unknown[] = [];
         for (const step of steps) {
@@ -199,6 +265,7 @@ export async function startGateway(config: Config, options: StartOptions = {}): 
     };
   } catch (err) {
     if (!options.db) await db.close().catch(() => {});
+    await keyProvider.close().catch(() => {});
     throw err;
   }
 }

@@ -12,6 +12,7 @@ const readme = readFileSync(new URL('../README.md', import.meta.url), 'utf8');
 const vectors = JSON.parse(readFileSync(new URL('../test-vectors.json', import.meta.url), 'utf8')) as {
   v1: Array<{ secret: string; timestamp: string; body: string; signature: string; form?: string; signed_body?: string }>;
   v2: Array<{ secret: string; timestamp: string; method: string; path: string; body: string; signature: string }>;
+  responses: Array<{ request_signature: string | null }>;
 };
 
 const signed = [
@@ -27,7 +28,7 @@ describe('README.md', () => {
   });
 
   it('takes every signature and body hash it shows from test-vectors.json', () => {
-    const known = new Set([...signed.map((s) => s.signature), ...[...vectors.v1, ...vectors.v2].map((v) => sha256(v.body)), ...vectors.v1.filter((v) => v.signed_body).map((v) => sha256(v.signed_body!))]);
+    const known = new Set([...signed.map((s) => s.signature), ...vectors.responses.flatMap((v) => (v.request_signature ? [v.request_signature] : [])), ...[...vectors.v1, ...vectors.v2].map((v) => sha256(v.body)), ...vectors.v1.filter((v) => v.signed_body).map((v) => sha256(v.signed_body!))]);
     const shown = [...readme.matchAll(/\b[0-9a-f]{64}\b/g)].map((m) => m[0]);
     assert.ok(shown.length >= 5);
     for (const hex of shown) assert.ok(known.has(hex), `${hex} is not from test-vectors.json`);

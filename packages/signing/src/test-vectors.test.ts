@@ -12,6 +12,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { canonicalJson } from './canonical-json.js';
 import { OpensslWorkspace } from './openssl.fixture.js';
 import { parsePublicKey } from './public-key.js';
+import { contentDigest, signResponse, verifyResponse } from './response-signature.js';
 import { signRequest } from './sign-request.js';
 import { verifyRequest } from './verify-request.js';
 
@@ -257,6 +258,90 @@ describe('test-vectors.json v2_ed25519 (public-key signatures)', () => {
         assert.equal(ws.sh('openssl pkeyutl -verify -pubin -inkey test-key.pub.pem -rawin -in msg.bin -sigfile sig.bin'), 'Signature Verified Successfully');
         const fingerprint = ws.sh("openssl pkey -pubin -in test-key.pub.pem -outform DER | openssl dgst -sha256 -binary | openssl base64 -A | tr -d '='");
         assert.equal(`SHA256:${fingerprint}`, v.fingerprint);
+      }
+    } finally {
+      ws.dispose();
+    }
+  });
+});
+
+interface ResponseVector {
+  name: string;
+  WARNING: string;
+  private_key_pem: string;
+  private_key_seed_hex: string;
+  public_jwk: { kty: string; crv: string; x: string; kid: string; use: string; alg: string };
+  status: number;
+  body: string;
+  request_signature: string | null;
+  created: number;
+  key_id: string;
+  content_digest: string;
+  signature_base: string;
+  'signature-input': string;
+  signature: string;
+}
+const responseVectors = (JSON.parse(readFileSync(new URL('../test-vectors.json', import.meta.url), 'utf8')) as { responses: ResponseVector[] }).responses;
+
+describe('test-vectors.json responses (signed replies, RFC 9421)', () => {
+  it('covers a reply bound to a request signature, one without, and a non-ASCII body, all with one clearly marked test key', () => {
+    assert.ok(responseVectors.some((v) => v.status === 200 && v.request_signature !== null));
+    assert.ok(responseVectors.some((v) => v.status >= 400 && v.request_signature === null));
+    assert.ok(responseVectors.some((v) => /[^\x00-\x7f]/.test(v.body)));
+    assert.equal(new Set(responseVectors.map((v) => v.private_key_pem)).size, 1);
+    for (const v of responseVectors) assert.match(v.WARNING, /^TEST KEY: .*never to sign real replies/);
+  });
+
+  for (const v of responseVectors) {
+    describe(v.name, () => {
+      it('has a private key PEM, seed and public JWK that are all the same key pair', () => {
+        const fromSeed = createPrivateKey({ key: Buffer.concat([ED25519_PKCS8_PREFIX, Buffer.from(v.private_key_seed_hex, 'hex')]), format: 'der', type: 'pkcs8' });
+        assert.equal(fromSeed.export({ type: 'pkcs8', format: 'pem' }), v.private_key_pem);
+        assert.deepEqual(v.public_jwk, { kty: 'OKP', crv: 'Ed25519', x: (createPublicKey(v.private_key_pem).export({ format: 'jwk' }) as { x: string }).x, kid: v.key_id, use: 'sig', alg: 'EdDSA' });
+      });
+
+      it('has the content digest and signature base, recomputed by hand with node:crypto directly', () => {
+        assert.equal(v.content_digest, `sha-256=:${createHash('sha256').update(v.body, 'utf8').digest('base64')}:`);
+        const covered = v.request_signature === null ? '("@status" "content-digest")' : '("@status" "content-digest" "x-signature";req)';
+        const params = `${covered};created=${v.created};keyid="${v.key_id}";alg="ed25519"`;
+        assert.equal(v['signature-input'], `tijori=${params}`);
+        const lines = [`"@status": ${v.status}`, `"content-digest": ${v.content_digest}`];
+        if (v.request_signature !== null) lines.push(`"x-signature";req: ${v.request_signature}`);
+        lines.push(`"@signature-params": ${params}`);
+        assert.equal(v.signature_base, lines.join('\n'));
+        const signature = sign(null, Buffer.from(v.signature_base, 'utf8'), createPrivateKey(v.private_key_pem)).toString('base64');
+        assert.equal(v.signature, `tijori=:${signature}:`);
+        assert.equal(verify(null, Buffer.from(v.signature_base, 'utf8'), createPublicKey({ key: v.public_jwk, format: 'jwk' }), Buffer.from(signature, 'base64')), true);
+      });
+
+      it('is reproduced by contentDigest and signResponse', () => {
+        assert.equal(contentDigest(v.body), v.content_digest);
+        const headers = signResponse({ status: v.status, contentDigest: v.content_digest, requestSignature: v.request_signature ?? undefined, keyId: v.key_id, privateKey: createPrivateKey(v.private_key_pem), created: v.created });
+        assert.deepEqual(headers, { 'signature-input': v['signature-input'], signature: v.signature });
+      });
+
+      it('is accepted by verifyResponse against a JWK Set holding public_jwk', () => {
+        const result = verifyResponse({
+          status: v.status,
+          headers: { 'content-digest': v.content_digest, 'signature-input': v['signature-input'], signature: v.signature },
+          body: Buffer.from(v.body, 'utf8'),
+          requestSignature: v.request_signature ?? undefined,
+          jwks: { keys: [v.public_jwk] },
+          nowSeconds: v.created,
+        });
+        assert.deepEqual(result, { ok: true, keyId: v.key_id, created: v.created });
+      });
+    });
+  }
+
+  it('agrees with `openssl pkeyutl -verify -rawin` over signature_base', () => {
+    const ws = new OpensslWorkspace();
+    try {
+      for (const v of responseVectors) {
+        ws.write('gateway.pub.pem', createPublicKey(v.private_key_pem).export({ type: 'spki', format: 'pem' }) as string);
+        ws.write('base.bin', Buffer.from(v.signature_base, 'utf8'));
+        ws.write('sig.bin', Buffer.from(v.signature.slice('tijori=:'.length, -1), 'base64'));
+        assert.equal(ws.sh('openssl pkeyutl -verify -pubin -inkey gateway.pub.pem -rawin -in base.bin -sigfile sig.bin'), 'Signature Verified Successfully', v.name);
       }
     } finally {
       ws.dispose();

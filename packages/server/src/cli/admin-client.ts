@@ -1,6 +1,8 @@
 import type { keyView, merchantView, usageView } from '../http/admin/admin-views.js';
 import type { attemptView, deliveryView, endpointView, eventView } from '../http/webhook-views.js';
+import type { signingKeyView } from '../http/admin/signing-key-routes.js';
 import type { Secret } from '../lib/secret.js';
+import type { AuditRecord } from '../core/audit-chain.js';
 
 /** The admin API's objects, typed from the server's own views so the two cannot drift. */
 export type MerchantView = ReturnType<typeof merchantView>;
@@ -10,6 +12,21 @@ export type EndpointView = ReturnType<typeof endpointView>;
 export type EventView = ReturnType<typeof eventView>;
 export type DeliveryView = ReturnType<typeof deliveryView>;
 export type AttemptView = ReturnType<typeof attemptView>;
+export type SigningKeyView = ReturnType<typeof signingKeyView>;
+export interface KekStatusView {
+  current_kek: string;
+  available_keks: string[];
+  data_keys_by_kek: Array<{ kek_id: string; data_keys: number }>;
+}
+export interface CustomerOrder {
+  gateway_order_id: string;
+  order_id: string | number;
+  mode: string;
+  order_status: string;
+  order_amount: string;
+  order_currency: string;
+  created_at: string;
+}
 /** Only create and roll replies carry the secret. */
 export type KeyWithSecret = KeyView & { secret_key: string };
 
@@ -169,6 +186,41 @@ export class AdminClient {
 
   showWebhookDelivery(deliveryId: string) {
     return this.request<{ delivery: DeliveryView; attempts: AttemptView[] }>('GET', `/admin/v1/webhook-deliveries/${seg(deliveryId)}`);
+  }
+
+  /** One page of audit records in seq order; next_after_seq is set when there may be more. */
+  listAudit(query: { merchant_id?: string; key_id?: string; from?: string; to?: string; outcome?: string; after_seq?: number; limit?: number }) {
+    return this.request<{ records: AuditRecord[]; next_after_seq: number | null }>('GET', `/admin/v1/audit${queryString(query)}`);
+  }
+
+  listSigningKeys() {
+    return this.request<{ signing_keys: SigningKeyView[] }>('GET', '/admin/v1/signing-keys');
+  }
+
+  /** Without an overlap the server's default (24 h) applies. */
+  rotateSigningKey(overlapSeconds?: number) {
+    const body = overlapSeconds === undefined ? {} : { overlap_seconds: overlapSeconds };
+    return this.request<{ active: SigningKeyView; retiring: SigningKeyView[] }>('POST', '/admin/v1/signing-keys/rotate', body);
+  }
+
+  eraseMerchant(merchantId: string) {
+    return this.request<{ merchant: MerchantView & { erased_at: string | null }; destroyed_data_keys: string[]; revoked_api_keys: string[] }>(
+      'POST',
+      `/admin/v1/merchants/${seg(merchantId)}/erase`,
+      { confirm: merchantId },
+    );
+  }
+
+  findCustomerOrders(merchantId: string, query: { customer_email?: string; customer_phone?: string }) {
+    return this.request<{ orders: CustomerOrder[] }>('GET', `/admin/v1/merchants/${seg(merchantId)}/orders${queryString(query)}`);
+  }
+
+  kekStatus() {
+    return this.request<KekStatusView>('GET', '/admin/v1/kek');
+  }
+
+  rotateKek() {
+    return this.request<KekStatusView & { rewrapped: number }>('POST', '/admin/v1/kek/rotate');
   }
 
   async request<T>(method: 'GET' | 'POST' | 'PUT', path: string, body?: unknown): Promise<AdminResult<T>> {

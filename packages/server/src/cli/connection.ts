@@ -25,6 +25,8 @@ export interface CliEnv {
   TIJORI_URL?: string | undefined;
   TIJORI_ADMIN_TOKEN?: string | undefined;
   TIJORI_DATA_DIR?: string | undefined;
+  /** Read by `tijori audit verify` only, which opens the database itself. */
+  DATABASE_URL?: string | undefined;
 }
 
 // What the server accepts as a token (config schema) and what an HTTP header can carry.

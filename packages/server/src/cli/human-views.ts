@@ -1,4 +1,4 @@
-import type { ActivityRow, AttemptView, DeliveryView, EndpointView, EventView, KeyView, KeyWithSecret, MerchantView } from './admin-client.js';
+import type { ActivityRow, AttemptView, CustomerOrder, KekStatusView, DeliveryView, EndpointView, EventView, KeyView, KeyWithSecret, MerchantView, SigningKeyView } from './admin-client.js';
 import { type Cell, renderFields, renderTable } from './table.js';
 
 /** The readable (non --json) renderings of the admin API's objects. */
@@ -124,4 +124,22 @@ export function attemptsTable(attempts: readonly AttemptView[]): string {
     ['#', 'AT', 'RESULT', 'LATENCY', 'REPLY'],
     attempts.map((a) => [String(a.attempt), a.attempted_at, a.status_code === null ? a.error : String(a.status_code), `${a.latency_ms} ms`, (a.response_body ?? '').slice(0, 60).replace(/\s+/g, ' ')]),
   );
+}
+
+export function signingKeysTable(keys: readonly SigningKeyView[]): string {
+  if (keys.length === 0) return 'No signing keys yet: the gateway creates one when it starts.\n';
+  return renderTable(
+    ['KEY ID', 'STATUS', 'CREATED', 'RETIRES'],
+    keys.map((k) => [k.kid, k.status === 'published' ? 'published (replaced)' : k.status, k.created_at, k.retires_at ?? '']),
+  );
+}
+
+export function customerOrdersTable(orders: readonly CustomerOrder[]): string {
+  if (orders.length === 0) return 'No orders for that customer.\n';
+  return renderTable(['ORDER', 'GATEWAY ID', 'MODE', 'STATUS', 'AMOUNT', 'CREATED'], orders.map((o) => [String(o.order_id), o.gateway_order_id, o.mode, o.order_status, `${o.order_currency} ${o.order_amount}`, o.created_at]));
+}
+
+export function kekStatusText(s: KekStatusView): string {
+  const table = renderTable(['KEK', 'DATA KEYS', ''], s.data_keys_by_kek.map((k) => [k.kek_id, String(k.data_keys), k.kek_id === s.current_kek ? 'current' : 'to rewrap']));
+  return `Current KEK: ${s.current_kek}\nAvailable here: ${s.available_keks.join(', ')}\n\n${table}`;
 }

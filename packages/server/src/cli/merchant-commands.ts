@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
-import { activityTable, keysTable, merchantFields, merchantsTable, newSecretFields } from './human-views.js';
-import { type CommonOptions, exitTwoOnUsageErrors, runAdminCommand, withConnectionOptions } from './run-admin-command.js';
+import { activityTable, customerOrdersTable, keysTable, merchantFields, merchantsTable, newSecretFields } from './human-views.js';
+import { type CommonOptions, exitTwoOnUsageErrors, runAdminCommand, usageError, withConnectionOptions } from './run-admin-command.js';
 
 /** `tijori merchant …`: wraps /admin/v1/merchants. */
 export function registerMerchantCommands(program: Command): void {
@@ -50,4 +50,34 @@ export function registerMerchantCommands(program: Command): void {
   ).action((merchantId: string, options: CommonOptions) =>
     runAdminCommand(options, (client) => client.merchantActivity(merchantId), ({ activity }) => activityTable(activity)),
   );
+
+  withConnectionOptions(
+    merchant
+      .command('erase')
+      .description("Crypto-shred a merchant: destroy its data key so its customers' data and its secrets can never be decrypted again; revoke its keys, turn off its webhooks. Irreversible.")
+      .argument('<merchant_id>', 'mer_…')
+      .option('--yes', 'confirm: this cannot be undone'),
+  ).action((merchantId: string, options: CommonOptions & { yes?: boolean }) => {
+    if (!options.yes) return usageError(`erase: this destroys ${merchantId}'s data for good; add --yes to confirm.`);
+    return runAdminCommand(
+      options,
+      (client) => client.eraseMerchant(merchantId),
+      (r) =>
+        `Erased ${r.merchant.id} at ${r.merchant.erased_at ?? 'now'}: destroyed data key ${r.destroyed_data_keys.join(', ') || '(none)'}, revoked ${r.revoked_api_keys.length} API key(s).\n` +
+        'Its stored customer data and secrets can no longer be decrypted, here or in any backup.\n',
+    );
+  });
+
+  withConnectionOptions(
+    merchant
+      .command('orders')
+      .description("A merchant's orders for one customer, found by a keyed blind index of the email or phone (no plaintext is stored)")
+      .argument('<merchant_id>', 'mer_…')
+      .option('--email <email>', "the customer's email")
+      .option('--phone <phone>', "the customer's phone"),
+  ).action((merchantId: string, options: CommonOptions & { email?: string; phone?: string }) => {
+    if ((options.email === undefined) === (options.phone === undefined)) return usageError('orders: give --email or --phone (one of them).');
+    const query = options.email !== undefined ? { customer_email: options.email } : { customer_phone: options.phone as string };
+    return runAdminCommand(options, (client) => client.findCustomerOrders(merchantId, query), ({ orders }) => customerOrdersTable(orders));
+  });
 }

@@ -27,7 +27,7 @@ export interface CliIo {
   setExitCode(code: number): void;
 }
 
-const processIo: CliIo = {
+export const processIo: CliIo = {
   stdout: (text) => void process.stdout.write(text),
   stderr: (text) => void process.stderr.write(text),
   env: process.env,

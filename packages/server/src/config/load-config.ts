@@ -67,7 +67,10 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   if (merged.masterKey !== undefined && merged.masterKeyFile !== undefined) {
     throw new ConfigError('Set only one of TIJORI_MASTER_KEY and TIJORI_MASTER_KEY_FILE.');
   }
-  if (merged.databaseUrl !== undefined && merged.masterKey === undefined && merged.masterKeyFile === undefined) {
+  if (merged.kekProvider === 'pkcs11') {
+    const missing = ['pkcs11Module', 'pkcs11TokenLabel', 'pkcs11Pin', 'pkcs11KeyLabel'].filter((k) => merged[k] === undefined);
+    if (missing.length > 0) throw new ConfigError(`TIJORI_KEK_PROVIDER=pkcs11 needs ${missing.map(envName).join(', ')}.`);
+  } else if (merged.databaseUrl !== undefined && merged.masterKey === undefined && merged.masterKeyFile === undefined) {
     throw new ConfigError(
       'With DATABASE_URL set, supply the master key yourself: TIJORI_MASTER_KEY (base64 of 32 random bytes, e.g. `openssl rand -base64 32`) or TIJORI_MASTER_KEY_FILE. Keep it away from the database host.',
     );
@@ -75,6 +78,8 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   checkTransport(merged);
   if (typeof merged.masterKey === 'string') merged.masterKey = new Secret(merged.masterKey);
   if (typeof merged.adminToken === 'string') merged.adminToken = new Secret(merged.adminToken);
+  if (typeof merged.previousMasterKeys === 'string') merged.previousMasterKeys = new Secret(merged.previousMasterKeys);
+  if (typeof merged.pkcs11Pin === 'string') merged.pkcs11Pin = new Secret(merged.pkcs11Pin);
   return Object.freeze(merged) as unknown as Config;
 }
 

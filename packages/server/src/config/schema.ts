@@ -18,6 +18,14 @@ export const CONFIG_SCHEMA = {
     databaseConcurrentBatches: { type: 'integer', minimum: 1, maximum: 200, default: 2, description: 'Multi-row order statements of each kind in flight at once; requests arriving meanwhile join the next batch.' },
     masterKey: { type: 'string', pattern: '^[A-Za-z0-9+/]{43}=$', description: 'Base64 of 32 bytes: encrypts secrets at rest. Required with databaseUrl unless masterKeyFile is set.' },
     masterKeyFile: { type: 'string', minLength: 1, description: 'File holding the base64 master key (mode 0600).' },
+    previousMasterKeys: { type: 'string', pattern: '^[A-Za-z0-9+/]{43}=(,[A-Za-z0-9+/]{43}=)*$', description: 'During a KEK rotation: comma-separated base64 master keys that data keys may still be wrapped with (unwrap only).' },
+    kekProvider: { type: 'string', enum: ['local', 'pkcs11'], default: 'local', description: 'Where the key-encryption key lives: local (the master key) or pkcs11 (an HSM or SoftHSM2 token; the master key, if set, stays available for unwrapping during the move).' },
+    pkcs11Module: { type: 'string', minLength: 1, description: 'Path of the PKCS#11 module, e.g. /usr/lib/softhsm/libsofthsm2.so.' },
+    pkcs11TokenLabel: { type: 'string', minLength: 1, maxLength: 32, description: 'Label of the token holding the KEK.' },
+    pkcs11Pin: { type: 'string', minLength: 1, maxLength: 256, description: "The token's user PIN." },
+    pkcs11KeyLabel: { type: 'string', pattern: '^[\\x21-\\x7e]{1,64}$', description: 'Label of the AES-256 KEK object in the token (new wraps use it).' },
+    pkcs11PreviousKeyLabels: { type: 'string', pattern: '^([\\x21-\\x2b\\x2d-\\x7e]{1,64}(,[\\x21-\\x2b\\x2d-\\x7e]{1,64})*)?$', default: '', description: 'During a KEK rotation: comma-separated labels of older KEKs in the token (unwrap only).' },
+    dataKeyCacheTtlMs: { type: 'integer', minimum: 1000, maximum: 3600000, default: 300000, description: 'How long an unwrapped data key stays in memory unused; bounds how late an erased merchant\'s key still opens data in another process if its notification is lost.' },
     adminToken: { type: 'string', minLength: 32, maxLength: 512, pattern: '^[\\x21-\\x7e]+$', description: 'Bearer token for the admin API (/admin/v1). The embedded default generates one into dataDir/admin-token; with DATABASE_URL and no token the admin API is off.' },
     mode: { type: 'string', enum: ['sandbox', 'production'], default: 'sandbox', description: 'production serves HTTPS only (TLS files or a TLS-terminating trusted proxy required, plain-HTTP requests refused, HSTS sent); sandbox also answers plain HTTP.' },
     tlsCertFile: { type: 'string', minLength: 1, env: 'TLS_CERT_FILE', description: 'PEM certificate chain: serve HTTPS (TLS 1.2 or later) here. Set together with tlsKeyFile.' },
@@ -42,6 +50,10 @@ export const CONFIG_SCHEMA = {
     bodyLimitBytes: { type: 'integer', minimum: 1024, maximum: 10485760, default: 65536, description: 'Largest accepted request body.' },
     keyCacheTtlMs: { type: 'integer', minimum: 0, maximum: 300000, default: 5000, description: 'How long a process trusts its cached copy of an API key (bounds how late a revocation takes effect).' },
     replayMaxEntries: { type: 'integer', minimum: 1000, default: 5000000, description: 'Signatures the in-process replay store remembers; beyond it new requests are refused (503) rather than risk a replay.' },
+    auditEnabled: { type: 'boolean', default: true, description: 'Write the audit log. For benchmarking and comparison only: an operator has no reason to turn it off.' },
+    auditFlushMs: { type: 'integer', minimum: 10, maximum: 60000, default: 1000, description: 'How often buffered audit records are written (sooner when 500 are waiting); a crash loses at most this long of them.' },
+    metricsPort: { type: 'integer', minimum: 0, maximum: 65535, description: 'Serve GET /metrics without authentication on this port (bound to metricsHost) instead of behind the admin token on the main port; 0 picks a free port.' },
+    metricsHost: { type: 'string', minLength: 1, default: '127.0.0.1', description: 'Interface the metrics port binds to.' },
     shutdownGraceMs: { type: 'integer', minimum: 0, maximum: 600000, default: 10000, description: 'How long SIGTERM waits for in-flight requests.' },
   },
 } as const;
@@ -52,5 +64,12 @@ type WithDefault = { [K in keyof Props]: Props[K] extends { default: unknown } ?
 
 type Plain = { [K in WithDefault]: ValueOf<Props[K]> } & { [K in Exclude<keyof Props, WithDefault>]?: ValueOf<Props[K]> };
 
-/** The validated settings. The master key and admin token are wrapped so that logging the config cannot leak them. */
-export type Config = Readonly<Omit<Plain, 'masterKey' | 'adminToken'> & { masterKey?: Secret<string>; adminToken?: Secret<string> }>;
+/** The validated settings. The master keys, admin token and PKCS#11 PIN are wrapped so that logging the config cannot leak them. */
+export type Config = Readonly<
+  Omit<Plain, 'masterKey' | 'adminToken' | 'previousMasterKeys' | 'pkcs11Pin'> & {
+    masterKey?: Secret<string>;
+    adminToken?: Secret<string>;
+    previousMasterKeys?: Secret<string>;
+    pkcs11Pin?: Secret<string>;
+  }
+>;

@@ -7,6 +7,7 @@ import { Secret } from '../lib/secret.js';
 import type { Db, Queryable } from '../store/db.js';
 import { migrate } from '../store/migrate.js';
 import { revokeApiKey } from '../store/queries/api-keys.js';
+import { openTestKeyring } from '../test-support/test-keyring.js';
 import { BACKENDS, type OpenedBackend } from '../test-support/backends.js';
 import { ApiKeyResolver } from './api-key-resolver.js';
 import { Keyring } from './keyring.js';
@@ -33,7 +34,7 @@ for (const backend of BACKENDS) {
     before(async () => {
       opened = await backend.open();
       await migrate(opened.db);
-      keyring = new Keyring(new Secret(randomBytes(32)));
+      keyring = await openTestKeyring(opened.db, clock);
       creds = await createMerchant(opened.db, keyring, clock, { name: 'M', mode: 'test' });
     });
     after(async () => {

@@ -63,11 +63,14 @@ function publicKeysOf(row: ApiKeyRecord): KeyObject[] {
   return parsed.ok ? [parsed.key] : [];
 }
 
-function resolve(row: ApiKeyRecord, keyring: Keyring): ResolvedKey {
+async function resolve(row: ApiKeyRecord, keyring: Keyring): Promise<ResolvedKey> {
   const secrets: Buffer[] = [];
-  if (row.secretEnc) secrets.push(Buffer.from(keyring.fields.decrypt(row.secretEnc, apiKeySecretContext(row.id)), 'utf8'));
-  if (row.previousSecretEnc && row.previousSecretExpiresAt) {
-    secrets.push(Buffer.from(keyring.fields.decrypt(row.previousSecretEnc, apiKeySecretContext(row.id, 'previous_secret_enc')), 'utf8'));
+  // A revoked key, or a suspended (or erased: its data key destroyed) merchant's, is refused before any
+  // signature is checked: its secrets are not needed, and an erased merchant's no longer decrypt.
+  const usable = row.status === 'active' && row.merchantStatus === 'active';
+  if (usable && row.secretEnc) secrets.push(Buffer.from(await keyring.unseal(row.secretEnc, apiKeySecretContext(row.id)), 'utf8'));
+  if (usable && row.previousSecretEnc && row.previousSecretExpiresAt) {
+    secrets.push(Buffer.from(await keyring.unseal(row.previousSecretEnc, apiKeySecretContext(row.id, 'previous_secret_enc')), 'utf8'));
   }
   return {
     found: true,

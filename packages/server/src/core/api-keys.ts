@@ -52,7 +52,7 @@ export async function insertHmacKey(
     mode: input.mode,
     label: input.label,
     kind: 'hmac',
-    secretEnc: keyring.fields.encrypt(secretKey.reveal(), apiKeySecretContext(keyId)),
+    secretEnc: await keyring.seal({ merchantId: input.merchantId }, secretKey.reveal(), apiKeySecretContext(keyId), tx),
     publicKeyPem: null,
     createdAt: new Date(clock.nowMs()),
   });
@@ -96,11 +96,12 @@ export async function rollKey(
     }
     const now = new Date(clock.nowMs());
     const previousValidUntil = new Date(now.getTime() + overlapSeconds * 1000);
-    const oldSecret = keyring.fields.decrypt(key.secretEnc, apiKeySecretContext(key.id));
+    const oldSecret = await keyring.unseal(key.secretEnc, apiKeySecretContext(key.id), tx);
     const secretKey = new Secret(newSecretKey(key.mode));
+    const owner = { merchantId: key.merchantId };
     await rollApiKeySecret(tx, key.id, {
-      secretEnc: keyring.fields.encrypt(secretKey.reveal(), apiKeySecretContext(key.id)),
-      previousSecretEnc: overlapSeconds > 0 ? keyring.fields.encrypt(oldSecret, apiKeySecretContext(key.id, 'previous_secret_enc')) : null,
+      secretEnc: await keyring.seal(owner, secretKey.reveal(), apiKeySecretContext(key.id), tx),
+      previousSecretEnc: overlapSeconds > 0 ? await keyring.seal(owner, oldSecret, apiKeySecretContext(key.id, 'previous_secret_enc'), tx) : null,
       previousExpiresAt: overlapSeconds > 0 ? previousValidUntil : null,
       issuedAt: now,
     });

@@ -117,8 +117,11 @@ export async function createOrder(
     currency: currency.code,
     note: input.order_note ?? null,
     serviceType: input.service_type,
-    // Contact details are customer PII: only their ciphertext reaches the database.
-    customerEnc: keyring.fields.encrypt(JSON.stringify(input.customer), customerContext(id)),
+    // Contact details are customer PII: only their ciphertext, under the merchant's own data key, reaches the database,
+    // with keyed blind indexes for look-ups by email or phone.
+    customerEnc: await keyring.seal({ merchantId: caller.merchantId }, JSON.stringify(input.customer), customerContext(id)),
+    customerEmailBidx: keyring.blindIndex(caller.merchantId, 'email', input.customer.email),
+    customerPhoneBidx: keyring.blindIndex(caller.merchantId, 'phone', input.customer.phone),
     returnUrl: input.return_url ?? null,
     status: 'UN_PAID',
     createdAt: now,

@@ -49,10 +49,10 @@ function checkEvents(events: readonly string[] | undefined): { ok: true; events:
   return { ok: true, events: [...new Set(events)] };
 }
 
-async function addSecret(tx: Queryable, keyring: Keyring, endpointId: string, at: Date): Promise<Secret<string>> {
+async function addSecret(tx: Queryable, keyring: Keyring, merchantId: string, endpointId: string, at: Date): Promise<Secret<string>> {
   const id = newId(ID_PREFIX.webhookSecret);
   const secret = new Secret(newWebhookSecret());
-  await insertSecret(tx, { id, endpointId, secretEnc: keyring.fields.encrypt(secret.reveal(), webhookSecretContext(id)), createdAt: at, expiresAt: null });
+  await insertSecret(tx, { id, endpointId, secretEnc: await keyring.seal({ merchantId }, secret.reveal(), webhookSecretContext(id), tx), createdAt: at, expiresAt: null });
   return secret;
 }
 
@@ -76,7 +76,7 @@ export async function createEndpoint(
   const now = new Date(clock.nowMs());
   const secret = await db.transaction(async (tx) => {
     await insertEndpoint(tx, { id, merchantId: input.merchantId, mode: input.mode, url: url.url, events: events.events, description: input.description ?? null, createdAt: now });
-    return addSecret(tx, keyring, id, now);
+    return addSecret(tx, keyring, input.merchantId, id, now);
   });
   const endpoint = await findEndpoint(db, id);
   if (!endpoint) throw new Error('endpoint vanished after insert');
@@ -136,9 +136,10 @@ export async function rollEndpointSecret(
   const now = new Date(clock.nowMs());
   const previousValidUntil = new Date(now.getTime() + overlapSeconds * 1000);
   const secret = await db.transaction(async (tx) => {
-    if (!(await lockEndpoint(tx, id))) return undefined;
+    const endpoint = await lockEndpoint(tx, id);
+    if (!endpoint) return undefined;
     await expireSecretsAt(tx, id, previousValidUntil);
-    return addSecret(tx, keyring, id, now);
+    return addSecret(tx, keyring, endpoint.merchantId, id, now);
   });
   if (!secret) return { ok: false, code: 'webhook_endpoint_not_found', message: `No webhook endpoint ${id}.` };
   return { ok: true, secret, previousValidUntil };

@@ -6,21 +6,29 @@ import type { AdminToken } from '../core/admin-token.js';
 import type { ApiKeyResolver } from '../core/api-key-resolver.js';
 import type { AuthFailureGuard } from '../core/auth-failure-guard.js';
 import type { UsageTracker } from '../core/usage-tracker.js';
+import type { ResponseSigningKeys } from '../core/response-signing-keys.js';
+import type { AuditTrail } from '../core/audit-trail.js';
 import type { RateLimiter } from '../rate-limit/rate-limiter.js';
 import { adminApi } from './admin/admin-api.js';
 import { registerCheckout } from './checkout/checkout-routes.js';
 import type { ClientAddressResolver } from './client-address.js';
 import type { Keyring } from '../core/keyring.js';
 import type { Clock } from '../lib/clock.js';
+import type { GatewayMetrics } from '../lib/metrics.js';
 import { newRequestId } from '../lib/ids.js';
 import type { ReplayStore } from '../replay/replay-store.js';
 import type { Db } from '../store/db.js';
 import type { OrderStore } from '../store/order-store.js';
-import { registerErrorHandling } from './error-handler.js';
+import { handleFrameworkError, registerErrorHandling } from './error-handler.js';
 import { type HttpsDetector, registerHttpsOnly } from './https-only.js';
 import { registerJsonBody } from './json-body.js';
+import { countReply, registerMetrics } from './plugins/metrics.js';
 import { registerRequestAuth } from './plugins/request-auth.js';
+import { registerAudit } from './plugins/audit.js';
 import { healthRoutes } from './routes/health.js';
+import { metricsRoute } from './routes/metrics.js';
+import { jwksRoute } from './routes/jwks.js';
+import { registerResponseSigning } from './plugins/response-signing.js';
 import { orderCreateRoute } from './routes/order-create.js';
 import { orderStatusRoute } from './routes/order-status.js';
 import { sandboxSimulateRoute } from './routes/sandbox-simulate.js';
@@ -28,6 +36,7 @@ import { webhookDeliveryRoutes } from './routes/webhook-deliveries.js';
 import { registerSecurityHeaders } from './security-headers.js';
 import type { TlsServerOptions } from './tls-files.js';
 import type { EndpointPolicy } from '../webhooks/ssrf-guard.js';
+import type { KeyProvider } from '../kek/key-provider.js';
 
 export interface AppDeps {
   db: Db;
@@ -45,15 +54,23 @@ export interface AppDeps {
   rateLimiter: RateLimiter;
   failureGuard: AuthFailureGuard;
   usage: UsageTracker;
+  /** The gateway's response-signing keys: every /api/ reply is signed, and /.well-known/jwks.json lists the public halves. */
+  signingKeys: ResponseSigningKeys;
+  /** Absent when TIJORI_AUDIT_ENABLED=false (benchmark comparison only): no audit records are written. */
+  audit: AuditTrail | undefined;
   policy: { rateLimitPerMinute: number; rateLimitsEnabled: boolean; keyRotationWarningDays: number; keyMaxAgeDays: number | undefined };
   /** Absent when no admin token is configured: the admin API is then not mounted at all. */
   admin: { token: AdminToken } | undefined;
+  /** The KEK provider, for the admin API's KEK status and rotation. */
+  keyProvider: KeyProvider;
   /** Which webhook URLs may be registered (the SSRF rules; checked again at delivery). */
   webhookPolicy: EndpointPolicy;
   /** Set: serve HTTPS (TLS 1.2+) on this socket instead of plain HTTP. */
   tls: TlsServerOptions | undefined;
   /** Set (production): refuse requests that did not arrive over HTTPS, send HSTS on those that did. */
   httpsOnly: { isHttps: HttpsDetector } | undefined;
+  /** Every reply is counted in `collector`; with `token` set, GET /metrics is served here behind it (unset: on the metrics port, or off). */
+  metrics: { collector: GatewayMetrics; token: AdminToken | undefined };
 }
 
 // Load balancers probe these over plain HTTP even when clients may not use it;
@@ -75,10 +92,17 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     requestIdHeader: false,
     bodyLimit: deps.bodyLimitBytes,
     return503OnClosing: true,
+    // Routing failures (a URL that does not decode) get our envelope, not Fastify's body naming its error code.
+    // No hook runs for them, so they are counted here.
+    frameworkErrors: function frameworkError(error, request, reply) {
+      handleFrameworkError(error, request, reply);
+      countReply(deps.metrics.collector, request, reply);
+    },
     ajv: {
       // Validation must not rewrite the body: the signature covers what the
       // client sent, and the handler must act on exactly that.
-      customOptions: { allErrors: true, coerceTypes: false, removeAdditional: false, useDefaults: false, allowUnionTypes: true },
+      // verbose: errors carry their schema, so a failed pattern is explained by the field's description (error-handler.ts).
+      customOptions: { allErrors: true, coerceTypes: false, removeAdditional: false, useDefaults: false, allowUnionTypes: true, verbose: true },
     },
   }) as unknown as FastifyInstance;
 
@@ -88,8 +112,13 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     done();
   });
   registerErrorHandling(app, deps.bodyLimitBytes);
+  registerMetrics(app, deps.metrics.collector);
+  // On the root, before every scope: it must see /api/ and /admin/ refusals from any hook, and their 404s.
+  if (deps.audit) registerAudit(app, { trail: deps.audit, clock: deps.clock, clientAddress: deps.clientAddress });
   // Before every route and plugin, so that every reply (refusals included) carries them.
   registerSecurityHeaders(app);
+  // On the root and chosen by URL, so 404s and root-hook refusals under /api/ are signed too (see the plugin).
+  registerResponseSigning(app, { keys: deps.signingKeys, clock: deps.clock });
   if (deps.httpsOnly) registerHttpsOnly(app, { isHttps: deps.httpsOnly.isHttps, plainHttpRoutes: PLAIN_HTTP_ROUTES });
 
   await app.register(swagger, {
@@ -116,6 +145,8 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   });
 
   healthRoutes(app, deps.db);
+  if (deps.metrics.token) metricsRoute(app, { metrics: deps.metrics.collector, token: deps.metrics.token });
+  jwksRoute(app, deps.signingKeys);
   // The customer-facing checkout page: HTML, its own scope, no request signing (the link's token is the credential).
   await registerCheckout(app, { db: deps.db, keyring: deps.keyring, clock: deps.clock, publicBaseUrl: deps.publicBaseUrl });
 
@@ -155,6 +186,9 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
         rateLimitPerMinute: deps.policy.rateLimitPerMinute,
         rotationWarningDays: deps.policy.keyRotationWarningDays,
         webhookPolicy: deps.webhookPolicy,
+        signingKeys: deps.signingKeys,
+        keyProvider: deps.keyProvider,
+        audit: deps.audit,
       });
     });
   }

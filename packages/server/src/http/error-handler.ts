@@ -1,14 +1,18 @@
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { ApiError } from '../errors/api-error.js';
+import type { ErrorCode } from '../errors/catalogue.js';
 import { failureEnvelope } from '../errors/envelope.js';
 import type { FieldProblem } from '../core/orders.js';
 import { ReplayStoreUnavailable } from '../replay/replay-store.js';
+import { SECURITY_HEADERS } from './security-headers.js';
 
 interface AjvError {
   instancePath: string;
   keyword: string;
   params: Record<string, unknown>;
   message?: string;
+  /** With Ajv's `verbose` option: the schema holding the failed keyword. */
+  parentSchema?: { description?: unknown };
 }
 
 /** Turns schema errors into one readable problem per field, e.g. `customer.email: must match format "email"`. */
@@ -25,6 +29,9 @@ export function fieldProblems(errors: readonly AjvError[]): FieldProblem[] {
     } else if (e.keyword === 'additionalProperties') {
       field = join(e.params.additionalProperty);
       message = 'is not a recognised field';
+    } else if (e.keyword === 'pattern' && typeof e.parentSchema?.description === 'string') {
+      // The field's description says what it must be; its regular expression (e.g. for a limit of 1-500) says it to no one.
+      message = `is not valid: ${e.parentSchema.description}`;
     } else if (e.keyword === 'enum') {
       message = `must be one of ${(e.params.allowedValues as unknown[]).map((v) => JSON.stringify(v)).join(', ')}`;
     }
@@ -33,7 +40,15 @@ export function fieldProblems(errors: readonly AjvError[]): FieldProblem[] {
   return [...seen].map(([field, message]) => ({ field, message }));
 }
 
+declare module 'fastify' {
+  interface FastifyReply {
+    /** The error_code of a refusal this reply carries (null on success): read by the audit log and metrics after the reply is sent. */
+    errorCode: ErrorCode | null;
+  }
+}
+
 export function sendError(reply: FastifyReply, error: ApiError): FastifyReply {
+  reply.errorCode = error.code;
   return reply.code(error.status).send(failureEnvelope(error.status, error.code, error.message, reply.request.id, error.details));
 }
 
@@ -57,6 +72,7 @@ function fromFastify(error: FastifyError, bodyLimitBytes: number): ApiError | un
  * detail goes to the log with the request id, never into the reply.
  */
 export function registerErrorHandling(app: FastifyInstance, bodyLimitBytes: number): void {
+  app.decorateReply('errorCode', null);
   app.setErrorHandler(function handleError(error: FastifyError, request: FastifyRequest, reply: FastifyReply) {
     if (error instanceof ApiError) return sendError(reply, error);
     if (error instanceof ReplayStoreUnavailable) {
@@ -72,4 +88,18 @@ export function registerErrorHandling(app: FastifyInstance, bodyLimitBytes: numb
   app.setNotFoundHandler(function handleNotFound(request, reply) {
     return sendError(reply, new ApiError('route_not_found', `No endpoint ${request.method} ${(request.url.split('?')[0] ?? '').slice(0, 200)}.`));
   });
+}
+
+/**
+ * For Fastify's `frameworkErrors` option: failures found while routing,
+ * before any hook runs (a URL whose percent-encoding does not decode, a
+ * path parameter past maxParamLength). Without it Fastify answers them
+ * itself with a body of its own that names its internal error code.
+ */
+export function handleFrameworkError(error: FastifyError, request: FastifyRequest, reply: FastifyReply): void {
+  // No onRequest hook ran: set what they would have (a JSON error, whatever the path).
+  reply.header('x-request-id', request.id);
+  for (const [name, value] of SECURITY_HEADERS.api) reply.header(name, value);
+  const message = error.code === 'FST_ERR_BAD_URL' ? 'The request URL is not valid: check its percent-encoding.' : undefined;
+  sendError(reply, new ApiError('bad_request', message));
 }

@@ -13,6 +13,7 @@ export const ID_PREFIX = {
   webhookDelivery: 'whd_',
   webhookAttempt: 'wha_',
   request: 'req_',
+  gatewaySigningKey: 'gsk_',
   testApiKey: 'pk_test_',
   liveApiKey: 'pk_live_',
   testSecretKey: 'sk_test_',

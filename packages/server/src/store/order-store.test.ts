@@ -20,6 +20,8 @@ function row(id: string, overrides: Partial<OrderRow> = {}): OrderRow {
     note: null,
     serviceType: 'DIGITAL',
     customerEnc: Buffer.from([1, 2, 3]),
+    customerEmailBidx: 'e',
+    customerPhoneBidx: 'p',
     returnUrl: null,
     status: 'UN_PAID',
     createdAt: now,

@@ -5,6 +5,7 @@ import type { Keyring } from '../core/keyring.js';
 import { webhookSecretContext } from '../core/webhook-endpoints.js';
 import { operatorEvent, recordEvents } from '../core/webhook-events.js';
 import type { Clock } from '../lib/clock.js';
+import type { WebhookOutcome } from '../lib/metrics.js';
 import { ID_PREFIX, newId } from '../lib/ids.js';
 import type { Db } from '../store/db.js';
 import { type ClaimedDelivery, claimDueDeliveries, type DeliveryStatus, recordAttempt } from '../store/queries/webhook-deliveries.js';
@@ -28,6 +29,8 @@ export interface DispatcherOptions {
   random?: () => number;
   /** The HTTP side; injectable so tests can observe what would be sent. */
   post?: typeof postWebhook;
+  /** Called after each attempt is recorded (metrics); must not throw. */
+  onAttempt?: (attempt: { outcome: WebhookOutcome; latencyMs: number }) => void;
 }
 
 // A claimed attempt that is not recorded within its timeout plus this margin
@@ -57,7 +60,7 @@ export class WebhookDispatcher {
     this.#keyring = keyring;
     this.#clock = clock;
     this.#log = logger;
-    this.#o = { random: Math.random, post: postWebhook, ...options };
+    this.#o = { random: Math.random, post: postWebhook, onAttempt: () => {}, ...options };
   }
 
   /** Claims what is due (up to the free slots) and delivers it; resolves when those attempts are recorded. Returns how many. */
@@ -131,7 +134,7 @@ export class WebhookDispatcher {
     const secrets = new Map<string, string[]>();
     for (const s of await activeSecrets(this.#db, [...new Set(claimed.map((d) => d.endpointId))], new Date(now))) {
       const list = secrets.get(s.endpointId) ?? [];
-      list.push(this.#keyring.fields.decrypt(s.secretEnc, webhookSecretContext(s.id)));
+      list.push(await this.#keyring.unseal(s.secretEnc, webhookSecretContext(s.id)));
       secrets.set(s.endpointId, list);
     }
     return claimed.map((d) => ({ ...d, secrets: secrets.get(d.endpointId) ?? [] }));
@@ -192,6 +195,7 @@ export class WebhookDispatcher {
       },
       { status, nextAttemptAt, deliveredAt: delivered ? now : null },
     );
+    this.#o.onAttempt({ outcome: delivered ? 'delivered' : gone ? 'gone' : status === 'failed' ? 'failed' : 'retry', latencyMs });
     // The endpoint's health changes only at the edges of a failing run: a success after a success writes nothing.
     const failingSince = delivered === (d.failingSince === null) ? d.failingSince : await recordEndpointHealth(this.#db, d.endpointId, delivered, attemptedAt);
     if (gone) await this.#disable(d, 'gone', now);

@@ -24,6 +24,11 @@ import { findMerchant, listMerchants } from '../../store/queries/merchants.js';
 import type { EndpointPolicy } from '../../webhooks/ssrf-guard.js';
 import { keyView, merchantView, usageView } from './admin-views.js';
 import { webhookAdminRoutes } from './webhook-admin-routes.js';
+import { signingKeyRoutes } from './signing-key-routes.js';
+import type { ResponseSigningKeys } from '../../core/response-signing-keys.js';
+import { dataProtectionRoutes } from './data-protection-routes.js';
+import type { KeyProvider } from '../../kek/key-provider.js';
+import { auditAdminRoutes } from './audit-admin-routes.js';
 
 export interface AdminApiDeps {
   db: Db;
@@ -36,6 +41,11 @@ export interface AdminApiDeps {
   rateLimitPerMinute: number;
   rotationWarningDays: number;
   webhookPolicy: EndpointPolicy;
+  /** The gateway's response-signing keys (list, rotate). */
+  signingKeys: ResponseSigningKeys;
+  keyProvider: KeyProvider;
+  /** The audit log's writer in this process (absent when TIJORI_AUDIT_ENABLED=false): listings flush it first. */
+  audit: { flush(): Promise<void> } | undefined;
 }
 
 const DAY_MS = 86_400_000;
@@ -228,4 +238,8 @@ export async function adminApi(app: FastifyInstance, deps: AdminApiDeps): Promis
   );
 
   webhookAdminRoutes(app, { db, keyring, clock, policy: deps.webhookPolicy });
+  signingKeyRoutes(app, deps.signingKeys);
+  dataProtectionRoutes(app, { db, keyring, clock, keyProvider: deps.keyProvider, onKeysChanged: deps.onKeysChanged });
+  const audit = deps.audit;
+  auditAdminRoutes(app, { db, flush: () => (audit ? audit.flush() : Promise.resolve()) });
 }

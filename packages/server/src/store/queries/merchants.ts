@@ -36,3 +36,26 @@ export async function setMerchantStatus(db: Queryable, id: string, status: 'acti
   const rows = await db.query<{ api_key: string }>('SELECT api_key FROM api_keys WHERE merchant_id = $1', [id]);
   return rows.map((r) => r.api_key);
 }
+
+/**
+ * Marks a merchant erased (crypto-shredded): suspended for good, every API
+ * key revoked, every webhook endpoint off. Returns the API keys, so callers
+ * can tell other processes to drop them from their caches.
+ */
+export async function markMerchantErased(db: Queryable, id: string, at: Date): Promise<string[]> {
+  await db.query("UPDATE merchants SET status = 'suspended', erased_at = $2 WHERE id = $1", [id, at]);
+  await db.query(
+    "UPDATE webhook_endpoints SET enabled = false, disabled_reason = 'operator', disabled_at = $2, updated_at = $2 WHERE merchant_id = $1 AND enabled",
+    [id, at],
+  );
+  const rows = await db.query<{ api_key: string }>(
+    "UPDATE api_keys SET status = 'revoked', revoked_at = COALESCE(revoked_at, $2) WHERE merchant_id = $1 RETURNING api_key",
+    [id, at],
+  );
+  return rows.map((r) => r.api_key);
+}
+
+export async function merchantErasedAt(db: Queryable, id: string): Promise<Date | null> {
+  const rows = await db.query<{ erased_at: Date | null }>('SELECT erased_at FROM merchants WHERE id = $1', [id]);
+  return rows[0]?.erased_at ?? null;
+}

@@ -16,6 +16,9 @@ export interface OrderRow {
   note: string | null;
   serviceType: 'DIGITAL' | 'PHYSICAL_GOODS';
   customerEnc: Uint8Array;
+  /** Keyed blind indexes of the customer's email and phone (Keyring.blindIndex), for look-ups without the plaintext. */
+  customerEmailBidx: string;
+  customerPhoneBidx: string;
   returnUrl: string | null;
   status: OrderStatus;
   createdAt: Date;
@@ -34,7 +37,7 @@ export interface AttemptSummary {
 }
 
 /** An order as read back: everything but the customer ciphertext (no read path needs it yet), plus its latest payment attempt. */
-export type StoredOrder = Omit<OrderRow, 'customerEnc'> & { payment: AttemptSummary | null };
+export type StoredOrder = Omit<OrderRow, 'customerEnc' | 'customerEmailBidx' | 'customerPhoneBidx'> & { payment: AttemptSummary | null };
 
 const COLUMNS = `id, merchant_id, mode, order_ref, order_ref_numeric, amount_minor, currency, note, service_type,
   customer_enc, return_url, status, created_at, updated_at, expires_at`;
@@ -97,12 +100,14 @@ function toOrder(r: RawOrder): StoredOrder {
   };
 }
 
-const INSERT_COLUMNS = 15;
+const INSERT_COLUMN_LIST = `${COLUMNS}, customer_email_bidx, customer_phone_bidx`;
+const INSERT_COLUMNS = 17;
 
 function orderParams(o: OrderRow): unknown[] {
   return [
     o.id, o.merchantId, o.mode, o.orderRef, o.orderRefNumeric, o.amountMinor, o.currency, o.note,
     o.serviceType, o.customerEnc, o.returnUrl, o.status, o.createdAt, o.updatedAt, o.expiresAt,
+    o.customerEmailBidx, o.customerPhoneBidx,
   ];
 }
 
@@ -114,7 +119,7 @@ function orderParams(o: OrderRow): unknown[] {
 export async function insertOrdersIfAbsent(db: Queryable, orders: readonly OrderRow[]): Promise<boolean[]> {
   if (orders.length === 0) return [];
   const rows = await db.query<{ id: string }>(
-    `INSERT INTO orders (${COLUMNS})
+    `INSERT INTO orders (${INSERT_COLUMN_LIST})
      VALUES ${placeholders(orders.length, INSERT_COLUMNS)}
      ON CONFLICT (merchant_id, mode, order_ref) DO NOTHING
      RETURNING id`,
@@ -170,6 +175,14 @@ export async function expireDueOrders(db: Queryable, now: Date, limit: number): 
   return rows.map(toLockedOrder);
 }
 
+/** Orders (alias o) with their latest payment attempt; callers add WHERE and ORDER BY. */
+const ORDER_WITH_LATEST_PAYMENT = `SELECT ${QUALIFIED_COLUMNS}, p.id AS pay_id, p.method AS pay_method, p.status AS pay_status,
+            p.bank_reference AS pay_bank_reference, p.started_at AS pay_started_at, p.completed_at AS pay_completed_at
+       FROM orders o
+       LEFT JOIN LATERAL (
+         SELECT id, method, status, bank_reference, started_at, completed_at FROM payment_attempts pa
+          WHERE pa.order_id = o.id ORDER BY pa.started_at DESC, pa.id DESC LIMIT 1) p ON true`;
+
 /**
  * One order by Tijori's own id, with its latest payment attempt: for the
  * hosted checkout page, whose link names the order by id rather than by the
@@ -177,14 +190,21 @@ export async function expireDueOrders(db: Queryable, now: Date, limit: number): 
  */
 export async function findOrderById(db: Queryable, id: string): Promise<StoredOrder | undefined> {
   const rows = await db.query<RawOrder>(
-    `SELECT ${QUALIFIED_COLUMNS}, p.id AS pay_id, p.method AS pay_method, p.status AS pay_status,
-            p.bank_reference AS pay_bank_reference, p.started_at AS pay_started_at, p.completed_at AS pay_completed_at
-       FROM orders o
-       LEFT JOIN LATERAL (
-         SELECT id, method, status, bank_reference, started_at, completed_at FROM payment_attempts pa
-          WHERE pa.order_id = o.id ORDER BY pa.started_at DESC, pa.id DESC LIMIT 1) p ON true
+    `${ORDER_WITH_LATEST_PAYMENT}
       WHERE o.id = $1`,
     [id],
   );
   return rows[0] && toOrder(rows[0]);
+}
+
+/** A merchant's orders whose customer email (or phone) has this blind index, newest first. */
+export async function findOrdersByCustomer(db: Queryable, merchantId: string, field: 'email' | 'phone', blindIndex: string, limit: number): Promise<StoredOrder[]> {
+  const column = field === 'email' ? 'customer_email_bidx' : 'customer_phone_bidx';
+  const rows = await db.query<RawOrder>(
+    `${ORDER_WITH_LATEST_PAYMENT}
+      WHERE o.merchant_id = $1 AND o.${column} = $2
+      ORDER BY o.created_at DESC, o.id DESC LIMIT $3`,
+    [merchantId, blindIndex, limit],
+  );
+  return rows.map(toOrder);
 }

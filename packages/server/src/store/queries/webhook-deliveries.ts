@@ -290,3 +290,19 @@ export async function listAttempts(db: Queryable, deliveryId: string): Promise<A
     responseBody: (r.response_body as string | null) ?? null,
   }));
 }
+
+/**
+ * The queue at a glance, in one statement (read at each /metrics scrape):
+ * every pending delivery, and those due now on an enabled endpoint, i.e.
+ * what dispatchers would claim. An attempt in flight is pending but not due
+ * (its lease moved next_attempt_at forward); a disabled endpoint's wait.
+ */
+export async function webhookQueueDepth(db: Queryable, now: Date): Promise<{ due: number; pending: number }> {
+  const rows = await db.query<{ due: string | number; pending: string | number }>(
+    `SELECT count(*) FILTER (WHERE d.next_attempt_at <= $1 AND ep.enabled) AS due, count(*) AS pending
+       FROM webhook_deliveries d JOIN webhook_endpoints ep ON ep.id = d.endpoint_id
+      WHERE d.status = 'pending'`,
+    [now],
+  );
+  return { due: Number(rows[0]?.due ?? 0), pending: Number(rows[0]?.pending ?? 0) };
+}

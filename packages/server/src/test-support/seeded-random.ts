@@ -1,0 +1,16 @@
+/**
+ * Deterministic PRNG (mulberry32) for fuzz tests, so a failing case can be
+ * reproduced from its seed. The same generator as packages/signing's
+ * seeded-random.fixture.ts, which the server's tests cannot import across
+ * the package boundary.
+ */
+export function seededRandom(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
