@@ -174,6 +174,11 @@ const COVERED_UNBOUND = '("@status" "content-digest")';
  * printable ASCII); the message never contains key material.
  */
 export function signResponse(input: SignResponseInput): ResponseSignatureHeaders {
+  const { privateKey, params, base } = prepareSignature(input);
+  return signatureHeaders(params, sign(null, base, privateKey));
+}
+
+function prepareSignature(input: SignResponseInput): { privateKey: KeyObject; params: string; base: Buffer } {
   const { status, contentDigest: digest, keyId, privateKey, created } = input;
   if (!(privateKey instanceof KeyObject) || privateKey.type !== 'private' || privateKey.asymmetricKeyType !== 'ed25519') {
     throw new TypeError('signResponse: privateKey must be an Ed25519 private KeyObject (crypto.createPrivateKey)');
@@ -188,7 +193,10 @@ export function signResponse(input: SignResponseInput): ResponseSignatureHeaders
   // Spelled out rather than through signatureBase: this runs on every reply. The tests check that both agree.
   const params = `${bound ? COVERED_BOUND : COVERED_UNBOUND};created=${created};keyid=${serializeString(keyId)};alg="${RESPONSE_SIGNATURE_ALGORITHM}"`;
   const base = `"@status": ${status}\n"content-digest": ${digest}\n${bound ? `"x-signature";req: ${requestSignature}\n` : ''}"@signature-params": ${params}`;
-  const signature = sign(null, Buffer.from(base, 'latin1'), privateKey);
+  return { privateKey, params, base: Buffer.from(base, 'latin1') };
+}
+
+function signatureHeaders(params: string, signature: Buffer): ResponseSignatureHeaders {
   return {
     'signature-input': `${RESPONSE_SIGNATURE_LABEL}=${params}`,
     signature: `${RESPONSE_SIGNATURE_LABEL}=:${signature.toString('base64')}:`,
