@@ -148,6 +148,14 @@ for (const backend of BACKENDS) {
         // Its keys are revoked at once.
         const refused = await signed(gw, clock, gone.key, '/api/v3/pg/order/status', { order_id: 'erase-1' });
         assert.equal(refused.body.error_code, 'revoked_api_key');
+        // And it never gets a new data key: no new API key or webhook endpoint can be stored for it (409, not a 500).
+        for (const [url, body] of [[`/admin/v1/merchants/${gone.merchant.id}/keys`, {}], [`/admin/v1/merchants/${gone.merchant.id}/webhook-endpoints`, { url: 'http://127.0.0.1:9/h' }]] as const) {
+          const res = await admin(gw, 'POST', url, body);
+          assert.equal(res.status, 409, JSON.stringify(res.body));
+          assert.equal(res.body.error_code, 'merchant_erased');
+        }
+        const live = await gw.db.query<{ n: number | string }>('SELECT count(*) AS n FROM data_keys WHERE merchant_id = $1 AND destroyed_at IS NULL', [gone.merchant.id]);
+        assert.equal(Number(live[0]?.n), 0);
       } finally {
         await gw.close();
       }

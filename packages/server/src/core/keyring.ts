@@ -5,6 +5,7 @@ import type { Clock } from '../lib/clock.js';
 import { deriveKey, FieldCipher, sealedKeyId } from '../lib/field-cipher.js';
 import type { Queryable } from '../store/db.js';
 import { type DataKeyRow, findDataKey, findLiveDataKey, insertDataKeyIfAbsent } from '../store/queries/data-keys.js';
+import { merchantErasedAt } from '../store/queries/merchants.js';
 
 const SYSTEM_OWNER = 'system';
 const BLIND_INDEX_OWNER = 'blind-index';
@@ -112,6 +113,10 @@ export class Keyring {
         live = { id: found.id, cipher: await this.#cipherForRow(found) };
         if (q === this.#db) this.#byOwner.set(name, live);
       } else {
+        // Crypto-shredding is final: an erased merchant never gets a new key (which would quietly start storing its data again).
+        if (owner !== 'system' && (await merchantErasedAt(q, owner.merchantId))) {
+          throw new DataKeyDestroyedError(`merchant ${owner.merchantId} was erased: nothing can be sealed for it`);
+        }
         const created = await createDataKey(q, this.#provider, this.#clock, name, owner === 'system' ? null : owner.merchantId);
         live = { id: created.id, cipher: new FieldCipher(await unwrapRow(this.#provider, created), created.id) };
       }

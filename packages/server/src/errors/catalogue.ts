@@ -44,6 +44,7 @@ export const ERRORS = {
   merchant_not_found: { status: 404, message: 'No such merchant.' },
   key_not_found: { status: 404, message: 'No such API key.' },
   key_revoked: { status: 409, message: 'The API key is revoked; issue a new one.' },
+  merchant_erased: { status: 409, message: 'The merchant was erased (its data key destroyed); nothing new can be stored for it.' },
   webhook_endpoint_not_found: { status: 404, message: 'No such webhook endpoint.' },
   invalid_webhook_url: { status: 400, message: 'The webhook URL is not allowed.' },
   webhook_event_not_found: { status: 404, message: 'No such webhook event.' },

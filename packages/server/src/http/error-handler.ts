@@ -4,6 +4,7 @@ import type { ErrorCode } from '../errors/catalogue.js';
 import { failureEnvelope } from '../errors/envelope.js';
 import type { FieldProblem } from '../core/orders.js';
 import { ReplayStoreUnavailable } from '../replay/replay-store.js';
+import { DataKeyDestroyedError } from '../core/keyring.js';
 import { SECURITY_HEADERS } from './security-headers.js';
 
 interface AjvError {
@@ -79,6 +80,8 @@ export function registerErrorHandling(app: FastifyInstance, bodyLimitBytes: numb
       request.log.error({ err: error }, 'replay store unavailable: refusing requests rather than risking replays');
       return sendError(reply, new ApiError('service_unavailable'));
     }
+    // An erased merchant's data key is gone for good: nothing may be sealed for it again (no new key, endpoint or secret).
+    if (error instanceof DataKeyDestroyedError) return sendError(reply, new ApiError('merchant_erased'));
     const mapped = fromFastify(error, bodyLimitBytes);
     if (mapped) return sendError(reply, mapped);
     request.log.error({ err: error }, 'unhandled error');
