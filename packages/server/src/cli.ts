@@ -8,6 +8,7 @@ import { registerMerchantCommands } from './cli/merchant-commands.js';
 import { registerWebhookCommands } from './cli/webhook-commands.js';
 import { registerSigningKeyCommands } from './cli/signing-key-commands.js';
 import { registerAuditCommands } from './cli/audit-commands.js';
+import { registerAlertCommands } from './cli/alert-commands.js';
 import { ConfigError, loadConfig } from './config/load-config.js';
 import { startGateway } from './main.js';
 import { startBanner } from './start-banner.js';
@@ -69,6 +70,7 @@ registerWebhookCommands(program);
 registerSigningKeyCommands(program);
 // `audit verify` reads the database itself, so that verifying does not trust the gateway it checks.
 registerAuditCommands(program);
+registerAlertCommands(program);
 
 program.parseAsync().catch((err: unknown) => {
   process.stderr.write(`tijori: ${err instanceof Error ? err.message : String(err)}\n`);

@@ -20,6 +20,9 @@ import { UsageTracker } from './core/usage-tracker.js';
 import { ResponseSigningKeys } from './core/response-signing-keys.js';
 import { SIGNING_KEY_CHANGES_CHANNEL } from './store/queries/gateway-signing-keys.js';
 import { AuditTrail } from './core/audit-trail.js';
+import { AnomalyDetector } from './core/anomaly-detector.js';
+import { SecurityAlerts } from './core/security-alerts.js';
+import { knownAddressesOfKey } from './store/queries/api-key-usage.js';
 import { buildApp } from './http/app.js';
 import { createClientAddressResolver } from './http/client-address.js';
 import { createHttpsDetector } from './http/https-only.js';
@@ -54,6 +57,8 @@ export interface Gateway {
   signingKeys: ResponseSigningKeys;
   /** The audit log's writer (undefined when auditEnabled is false); tests flush it. */
   audit: AuditTrail | undefined;
+  /** Security alerts (undefined when alertsEnabled is false); tests flush them. */
+  alerts: SecurityAlerts | undefined;
   /** Where the generated admin token is, when it was not configured. */
   adminTokenFile: string | undefined;
   /** What GET /metrics exports. */
@@ -68,6 +73,8 @@ const EXPIRY_SWEEP_MS = 30_000;
 
 // How often per-key usage counts (last used, addresses) are written: one batch per interval.
 const USAGE_FLUSH_MS = 5000;
+// How often observed anomalies are written as alerts (and announced): one batch per interval.
+const ALERT_FLUSH_MS = 1000;
 // How often signing keys are reloaded if a rotation's NOTIFY was lost; well inside any sensible rotation overlap.
 const SIGNING_KEY_RELOAD_MS = 60_000;
 // Long enough to renew through an ordinary change window; a certificate that lapses fails every client at once.
@@ -181,6 +188,7 @@ export async function startGateway(config: Config, options: StartOptions = {}): 
     const onSigningKeyError = (err: unknown) => logger.warn({ err }, 'could not reload the response-signing keys; still signing with the key in memory, retrying at the next interval');
     const unlistenSigningKeys = await db.listen(SIGNING_KEY_CHANGES_CHANNEL, () => void signingKeys.reload().catch(onSigningKeyError));
     signingKeys.startReloading(SIGNING_KEY_RELOAD_MS, onSigningKeyError);
+    const anomalies = config.alertsEnabled ? startAnomalyRules(config, { db, clock, logger, rateLimiter, metrics }) : undefined;
     const app = await buildApp({
       db,
       orders: createOrderStore(db, orderStoreOptionsFor(db, config.databaseConcurrentBatches)),
@@ -199,6 +207,7 @@ export async function startGateway(config: Config, options: StartOptions = {}): 
       usage,
       signingKeys,
       audit,
+      anomalies,
       policy: { rateLimitPerMinute: config.rateLimitPerMinute, rateLimitsEnabled: config.rateLimitsEnabled, keyRotationWarningDays: config.keyRotationWarningDays, keyMaxAgeDays: config.keyMaxAgeDays },
       admin: adminToken ? { token: new AdminToken(adminToken.token) } : undefined,
       webhookPolicy: config.mode === 'production' ? 'production' : 'sandbox',
@@ -228,6 +237,7 @@ export async function startGateway(config: Config, options: StartOptions = {}): 
       webhooks,
       signingKeys,
       audit,
+      alerts: anomalies?.alerts,
       adminTokenFile: adminToken?.origin === 'config' ? undefined : adminToken && join(dataDir, 'admin-token'),
       metrics,
       metricsApp,
@@ -241,6 +251,7 @@ export async function startGateway(config: Config, options: StartOptions = {}): 
             const unwritten = (await audit?.stop()) ?? 0;
             if (unwritten > 0) logger.error({ unwritten }, 'audit records could not be written before shutdown and are lost');
           },
+          () => anomalies?.alerts.stop(),
           () => sweeper.stop(),
           () => webhooks.stop(),
           () => unlistenWebhooks(),
@@ -268,6 +279,34 @@ export async function startGateway(config: Config, options: StartOptions = {}): 
     await keyProvider.close().catch(() => {});
     throw err;
   }
+}
+
+function startAnomalyRules(config: Config, deps: { db: Db; clock: Clock; logger: Logger; rateLimiter: RateLimiter; metrics: GatewayMetrics }) {
+  const { db, clock, logger } = deps;
+  const alerts = new SecurityAlerts(db, logger, {
+    onError: (err) => logger.warn({ err }, 'could not write security alerts; they stay pending and are retried at the next flush'),
+    onRaised: (alert) => deps.metrics.securityAlert(alert.rule, alert.severity),
+  });
+  alerts.start(ALERT_FLUSH_MS);
+  const detector = new AnomalyDetector(
+    {
+      signatureFailures: config.alertSignatureFailures,
+      signatureFailureWindowSeconds: config.alertSignatureFailureWindowSeconds,
+      repeatSeconds: config.alertRepeatSeconds,
+      newAddress: config.alertNewAddress,
+      rateSpikeFactor: config.alertRateSpikeFactor,
+      rateSpikeMinPerMinute: config.alertRateSpikeMinPerMinute,
+      rateBaselineMinutes: config.alertRateBaselineMinutes,
+    },
+    {
+      clock,
+      limiter: deps.rateLimiter,
+      knownAddresses: (keyId, limit) => knownAddressesOfKey(db, keyId, limit),
+      raise: (observation) => alerts.raise(observation),
+      onError: (err) => logger.warn({ err }, 'an anomaly rule could not be evaluated for a request'),
+    },
+  );
+  return { detector, alerts };
 }
 
 function logCertificate(logger: Logger, tls: LoadedTls, nowMs: number): void {

@@ -3,6 +3,7 @@ import type { attemptView, deliveryView, endpointView, eventView } from '../http
 import type { signingKeyView } from '../http/admin/signing-key-routes.js';
 import type { Secret } from '../lib/secret.js';
 import type { AuditRecord } from '../core/audit-chain.js';
+import type { alertView } from '../core/security-alerts.js';
 
 /** The admin API's objects, typed from the server's own views so the two cannot drift. */
 export type MerchantView = ReturnType<typeof merchantView>;
@@ -13,6 +14,7 @@ export type EventView = ReturnType<typeof eventView>;
 export type DeliveryView = ReturnType<typeof deliveryView>;
 export type AttemptView = ReturnType<typeof attemptView>;
 export type SigningKeyView = ReturnType<typeof signingKeyView>;
+export type AlertView = ReturnType<typeof alertView>;
 export interface KekStatusView {
   current_kek: string;
   available_keks: string[];
@@ -191,6 +193,19 @@ export class AdminClient {
   /** One page of audit records in seq order; next_after_seq is set when there may be more. */
   listAudit(query: { merchant_id?: string; key_id?: string; from?: string; to?: string; outcome?: string; after_seq?: number; limit?: number }) {
     return this.request<{ records: AuditRecord[]; next_after_seq: number | null }>('GET', `/admin/v1/audit${queryString(query)}`);
+  }
+
+  /** Newest first; next_to is set when there may be more (pass it as `to`). */
+  listAlerts(query: { merchant_id?: string; key_id?: string; rule?: string; state?: string; from?: string; to?: string; limit?: number }) {
+    return this.request<{ alerts: AlertView[]; next_to: string | null }>('GET', `/admin/v1/alerts${queryString(query)}`);
+  }
+
+  showAlert(alertId: string) {
+    return this.request<{ alert: AlertView }>('GET', `/admin/v1/alerts/${seg(alertId)}`);
+  }
+
+  acknowledgeAlert(alertId: string, note?: string) {
+    return this.request<{ alert: AlertView }>('POST', `/admin/v1/alerts/${seg(alertId)}/acknowledge`, note === undefined ? {} : { note });
   }
 
   listSigningKeys() {

@@ -1,4 +1,4 @@
-import type { ActivityRow, AttemptView, CustomerOrder, KekStatusView, DeliveryView, EndpointView, EventView, KeyView, KeyWithSecret, MerchantView, SigningKeyView } from './admin-client.js';
+import type { ActivityRow, AlertView, AttemptView, CustomerOrder, KekStatusView, DeliveryView, EndpointView, EventView, KeyView, KeyWithSecret, MerchantView, SigningKeyView } from './admin-client.js';
 import { type Cell, renderFields, renderTable } from './table.js';
 
 /** The readable (non --json) renderings of the admin API's objects. */
@@ -142,4 +142,30 @@ export function customerOrdersTable(orders: readonly CustomerOrder[]): string {
 export function kekStatusText(s: KekStatusView): string {
   const table = renderTable(['KEK', 'DATA KEYS', ''], s.data_keys_by_kek.map((k) => [k.kek_id, String(k.data_keys), k.kek_id === s.current_kek ? 'current' : 'to rewrap']));
   return `Current KEK: ${s.current_kek}\nAvailable here: ${s.available_keks.join(', ')}\n\n${table}`;
+}
+
+export function alertsTable(alerts: readonly AlertView[]): string {
+  if (alerts.length === 0) return 'No alerts.\n';
+  return renderTable(
+    ['ALERT', 'FIRST SEEN', 'RULE', 'SEVERITY', 'MERCHANT', 'MODE', 'ADDRESS', 'TIMES', 'STATE'],
+    alerts.map((a) => [a.alert_id, a.first_seen_at, a.rule, a.severity, a.merchant_id, a.mode, a.client_ip ?? '', String(a.occurrences), a.acknowledged_at ? 'acknowledged' : 'open']),
+  );
+}
+
+export function alertFields(a: AlertView): string {
+  return renderFields([
+    ['Alert', a.alert_id],
+    ['Rule', a.rule],
+    ['Severity', a.severity],
+    ['Summary', a.summary],
+    ['Merchant', a.merchant_id],
+    ['Mode', a.mode],
+    ['Key', a.key_id ?? ''],
+    ['Address', a.client_ip ?? ''],
+    ['Occurrences', String(a.occurrences)],
+    ['First seen', a.first_seen_at],
+    ['Last seen', a.last_seen_at],
+    ['Acknowledged', a.acknowledged_at ? `${a.acknowledged_at}${a.acknowledged_note ? ` (${a.acknowledged_note})` : ''}` : 'no'],
+    ['Details', JSON.stringify(a.details)],
+  ]);
 }

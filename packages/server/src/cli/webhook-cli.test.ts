@@ -72,7 +72,7 @@ describe('tijori webhook commands, against a listening gateway', () => {
     assert.equal(created.endpoint.mode, 'sandbox');
     assert.equal(created.endpoint.url, `${hooks}/a`);
     assert.equal(created.endpoint.description, 'order system');
-    assert.deepEqual(created.endpoint.events, ['payment.processing', 'payment.success', 'payment.failed', 'payment.expired']);
+    assert.deepEqual(created.endpoint.events, ['payment.processing', 'payment.success', 'payment.failed', 'payment.expired', 'security.alert']);
     assert.equal(created.endpoint.enabled, true);
     assert.equal(created.endpoint.secrets.length, 1);
     assert.match(created.secret, /^whsec_[A-Za-z0-9+/=]+$/);
@@ -96,7 +96,7 @@ describe('tijori webhook commands, against a listening gateway', () => {
     }
     const [list, listJson, show, showJson] = runs.map((r) => r.stdout) as [string, string, string, string];
     assert.match(list, /^ENDPOINT\s+MODE\s+URL\s+EVENTS\s+STATE$/m);
-    assert.match(list, new RegExp(`^${endpointA}\\s+sandbox\\s+${hooks}/a\\s+payment\\.processing,payment\\.success,payment\\.failed,payment\\.expired\\s+enabled$`, 'm'));
+    assert.match(list, new RegExp(`^${endpointA}\\s+sandbox\\s+${hooks}/a\\s+payment\\.processing,payment\\.success,payment\\.failed,payment\\.expired,security\\.alert\\s+enabled$`, 'm'));
     assert.deepEqual(JSON.parse(listJson).endpoints.map((e: { id: string }) => e.id), [endpointA]);
     assert.match(show, new RegExp(`^Endpoint\\s+${endpointA}$`, 'm'));
     assert.match(show, /^Description\s+order system$/m);

@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { MAX_SECRET_OVERLAP_SECONDS } from '../core/webhook-endpoints.js';
-import { PAYMENT_EVENT_TYPES } from '../core/webhook-events.js';
+import { SUBSCRIBABLE_EVENT_TYPES } from '../core/webhook-events.js';
 import { parseDuration } from './duration.js';
 import { attemptsTable, deliveriesTable, endpointFields, endpointsTable, eventsTable } from './human-views.js';
 import { type CommonOptions, exitTwoOnUsageErrors, runAdminCommand, usageError, withConnectionOptions } from './run-admin-command.js';
@@ -10,8 +10,8 @@ const ENDPOINT_ARG = ['<endpoint_id>', 'we_…'] as const;
 function eventsOption(text: string | undefined): { ok: true; events?: string[] } | { ok: false; message: string } {
   if (text === undefined) return { ok: true };
   const events = text.split(',').map((e) => e.trim()).filter(Boolean);
-  const unknown = events.filter((e) => !(PAYMENT_EVENT_TYPES as readonly string[]).includes(e));
-  if (events.length === 0 || unknown.length > 0) return { ok: false, message: `--events: use a comma-separated list of ${PAYMENT_EVENT_TYPES.join(', ')}.` };
+  const unknown = events.filter((e) => !(SUBSCRIBABLE_EVENT_TYPES as readonly string[]).includes(e));
+  if (events.length === 0 || unknown.length > 0) return { ok: false, message: `--events: use a comma-separated list of ${SUBSCRIBABLE_EVENT_TYPES.join(', ')}.` };
   return { ok: true, events };
 }
 
@@ -26,7 +26,7 @@ export function registerWebhookCommands(program: Command): void {
       .argument('<merchant_id>', 'mer_…')
       .argument('<url>', 'https://… (http://localhost allowed in sandbox mode)')
       .option('--live', 'for live orders (default: sandbox)')
-      .option('--events <list>', `comma-separated, default all: ${PAYMENT_EVENT_TYPES.join(',')}`)
+      .option('--events <list>', `comma-separated, default all: ${SUBSCRIBABLE_EVENT_TYPES.join(',')}`)
       .option('--description <text>', 'a note for the merchant'),
   ).action((merchantId: string, url: string, options: CommonOptions & { live?: boolean; events?: string; description?: string }) => {
     const events = eventsOption(options.events);

@@ -13,7 +13,7 @@ import {
 } from '../store/queries/webhook-endpoints.js';
 import { checkEndpointUrl, type EndpointPolicy } from '../webhooks/ssrf-guard.js';
 import type { Keyring } from './keyring.js';
-import { PAYMENT_EVENT_TYPES } from './webhook-events.js';
+import { SUBSCRIBABLE_EVENT_TYPES } from './webhook-events.js';
 
 export const MAX_SECRET_OVERLAP_SECONDS = 7 * 24 * 3600;
 export const DEFAULT_SECRET_OVERLAP_SECONDS = 24 * 3600;
@@ -41,10 +41,10 @@ function checkUrl(url: string, policy: EndpointPolicy): { ok: true; url: string 
 }
 
 function checkEvents(events: readonly string[] | undefined): { ok: true; events: string[] } | EndpointFailure {
-  if (events === undefined) return { ok: true, events: [...PAYMENT_EVENT_TYPES] };
-  const unknown = events.filter((e) => !(PAYMENT_EVENT_TYPES as readonly string[]).includes(e));
+  if (events === undefined) return { ok: true, events: [...SUBSCRIBABLE_EVENT_TYPES] };
+  const unknown = events.filter((e) => !(SUBSCRIBABLE_EVENT_TYPES as readonly string[]).includes(e));
   if (unknown.length > 0 || events.length === 0) {
-    return { ok: false, code: 'validation_failed', message: `events must be a non-empty list of ${PAYMENT_EVENT_TYPES.join(', ')}; got ${unknown.join(', ') || 'none'}.` };
+    return { ok: false, code: 'validation_failed', message: `events must be a non-empty list of ${SUBSCRIBABLE_EVENT_TYPES.join(', ')}; got ${unknown.join(', ') || 'none'}.` };
   }
   return { ok: true, events: [...new Set(events)] };
 }

@@ -9,6 +9,10 @@ import { enqueueEvents, type NewEvent, setOrderStatusWithEvents } from '../store
 export const PAYMENT_EVENT_TYPES = ['payment.processing', 'payment.success', 'payment.failed', 'payment.expired'] as const;
 export type PaymentEventType = (typeof PAYMENT_EVENT_TYPES)[number];
 
+/** What an endpoint may subscribe to (new endpoints get all of them): the payment events and security alerts (core/security-alerts.ts). */
+export const SUBSCRIBABLE_EVENT_TYPES = [...PAYMENT_EVENT_TYPES, 'security.alert'] as const;
+export const SECURITY_ALERT_EVENT: (typeof SUBSCRIBABLE_EVENT_TYPES)[4] = 'security.alert';
+
 const EVENT_FOR: Record<Exclude<OrderStatus, 'UN_PAID'>, PaymentEventType> = {
   PROCESSING: 'payment.processing',
   PAID: 'payment.success',

@@ -49,6 +49,7 @@ export const ERRORS = {
   invalid_webhook_url: { status: 400, message: 'The webhook URL is not allowed.' },
   webhook_event_not_found: { status: 404, message: 'No such webhook event.' },
   webhook_delivery_not_found: { status: 404, message: 'No such webhook delivery.' },
+  alert_not_found: { status: 404, message: 'No such security alert.' },
 
   // 5xx: ours, never the caller's fault
   internal_error: { status: 500, message: 'Something went wrong on our side. Quote the request_id to support.' },

@@ -25,6 +25,9 @@ import { registerJsonBody } from './json-body.js';
 import { countReply, registerMetrics } from './plugins/metrics.js';
 import { registerRequestAuth } from './plugins/request-auth.js';
 import { registerAudit } from './plugins/audit.js';
+import { registerAnomalyWatch } from './plugins/anomaly-watch.js';
+import type { AnomalyDetector } from '../core/anomaly-detector.js';
+import type { SecurityAlerts } from '../core/security-alerts.js';
 import { healthRoutes } from './routes/health.js';
 import { metricsRoute } from './routes/metrics.js';
 import { jwksRoute } from './routes/jwks.js';
@@ -58,6 +61,8 @@ export interface AppDeps {
   signingKeys: ResponseSigningKeys;
   /** Absent when TIJORI_AUDIT_ENABLED=false (benchmark comparison only): no audit records are written. */
   audit: AuditTrail | undefined;
+  /** Absent when TIJORI_ALERTS_ENABLED=false: the anomaly rules watch every /api/ reply and raise security alerts. */
+  anomalies: { detector: AnomalyDetector; alerts: SecurityAlerts } | undefined;
   policy: { rateLimitPerMinute: number; rateLimitsEnabled: boolean; keyRotationWarningDays: number; keyMaxAgeDays: number | undefined };
   /** Absent when no admin token is configured: the admin API is then not mounted at all. */
   admin: { token: AdminToken } | undefined;
@@ -166,6 +171,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
       keyRotationWarningDays: deps.policy.keyRotationWarningDays,
       keyMaxAgeDays: deps.policy.keyMaxAgeDays,
     });
+    if (deps.anomalies) registerAnomalyWatch(api, deps.anomalies.detector);
     const routeDeps = { orders: deps.orders, keyring: deps.keyring, clock: deps.clock, publicBaseUrl: deps.publicBaseUrl, orderLifetimeSeconds: deps.orderLifetimeSeconds };
     orderCreateRoute(api, routeDeps);
     orderStatusRoute(api, routeDeps);
@@ -189,6 +195,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
         signingKeys: deps.signingKeys,
         keyProvider: deps.keyProvider,
         audit: deps.audit,
+        alerts: deps.anomalies?.alerts,
       });
     });
   }

@@ -14,6 +14,7 @@ export const ID_PREFIX = {
   webhookAttempt: 'wha_',
   request: 'req_',
   gatewaySigningKey: 'gsk_',
+  securityAlert: 'alr_',
   testApiKey: 'pk_test_',
   liveApiKey: 'pk_live_',
   testSecretKey: 'sk_test_',

@@ -37,6 +37,7 @@ export class GatewayMetrics {
   readonly #rateLimitRefusals: Counter<'reason'>;
   readonly #webhookAttempts: Counter<'outcome'>;
   readonly #webhookAttemptSeconds: Histogram<'outcome'>;
+  readonly #securityAlerts: Counter<'rule' | 'severity'>;
 
   constructor(options: GatewayMetricsOptions = {}) {
     const registers = [this.registry];
@@ -76,6 +77,12 @@ export class GatewayMetrics {
       help: 'Time of one webhook attempt (connect, send, reply), by outcome.',
       labelNames: ['outcome'],
       buckets: WEBHOOK_BUCKETS_SECONDS,
+      registers,
+    });
+    this.#securityAlerts = new Counter({
+      name: 'tijori_security_alerts_total',
+      help: 'Security alerts raised by this process, by rule and severity (repeats folded into an alert are not counted).',
+      labelNames: ['rule', 'severity'],
       registers,
     });
 
@@ -134,6 +141,10 @@ export class GatewayMetrics {
   webhookAttempt(outcome: WebhookOutcome, seconds: number): void {
     this.#webhookAttempts.inc({ outcome });
     this.#webhookAttemptSeconds.observe({ outcome }, seconds);
+  }
+
+  securityAlert(rule: string, severity: string): void {
+    this.#securityAlerts.inc({ rule, severity });
   }
 
   /** The Prometheus text exposition of everything above. */

@@ -29,6 +29,7 @@ import type { ResponseSigningKeys } from '../../core/response-signing-keys.js';
 import { dataProtectionRoutes } from './data-protection-routes.js';
 import type { KeyProvider } from '../../kek/key-provider.js';
 import { auditAdminRoutes } from './audit-admin-routes.js';
+import { alertAdminRoutes } from './alert-admin-routes.js';
 
 export interface AdminApiDeps {
   db: Db;
@@ -46,6 +47,8 @@ export interface AdminApiDeps {
   keyProvider: KeyProvider;
   /** The audit log's writer in this process (absent when TIJORI_AUDIT_ENABLED=false): listings flush it first. */
   audit: { flush(): Promise<void> } | undefined;
+  /** The security-alert writer in this process (absent when TIJORI_ALERTS_ENABLED=false): listings flush it first. */
+  alerts: { flush(): Promise<void> } | undefined;
 }
 
 const DAY_MS = 86_400_000;
@@ -242,4 +245,6 @@ export async function adminApi(app: FastifyInstance, deps: AdminApiDeps): Promis
   dataProtectionRoutes(app, { db, keyring, clock, keyProvider: deps.keyProvider, onKeysChanged: deps.onKeysChanged });
   const audit = deps.audit;
   auditAdminRoutes(app, { db, flush: () => (audit ? audit.flush() : Promise.resolve()) });
+  const alerts = deps.alerts;
+  alertAdminRoutes(app, { db, clock, flush: () => (alerts ? alerts.flush() : Promise.resolve()) });
 }

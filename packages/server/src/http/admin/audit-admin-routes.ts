@@ -1,9 +1,8 @@
 import { Readable } from 'node:stream';
 import type { FastifyInstance } from 'fastify';
 import { auditRecordOf } from '../../core/audit-chain.js';
-import { ApiError } from '../../errors/api-error.js';
 import type { Db } from '../../store/db.js';
-import { findApiKey } from '../../store/queries/api-keys.js';
+import { KEY_ID_FILTER, keyIdOf } from './key-filter.js';
 import { type AuditFilter, listAuditRows, readChainHead } from '../../store/queries/audit-log.js';
 
 export interface AuditAdminDeps {
@@ -36,7 +35,7 @@ const STATUS_RANGE: Record<Outcome, [number, number]> = {
 // Query strings stay strings (the app's validator neither coerces nor fills in defaults).
 const FILTERS = {
   merchant_id: { type: 'string', pattern: '^mer_[0-9a-f]{24}$' },
-  key_id: { type: 'string', pattern: '^(key_|pk_(test|live)_)[A-Za-z0-9]{8,64}$', description: 'key_… or the API key pk_test_… / pk_live_…' },
+  key_id: KEY_ID_FILTER,
   from: { type: 'string', format: 'date-time', description: 'inclusive' },
   to: { type: 'string', format: 'date-time', description: 'exclusive' },
   outcome: { type: 'string', enum: [...OUTCOMES], description: 'success (status < 400), failure (>= 400), or a status class' },
@@ -60,15 +59,7 @@ export function auditAdminRoutes(app: FastifyInstance, deps: AuditAdminDeps): vo
   async function filterOf(q: AuditQuery): Promise<AuditFilter> {
     const filter: AuditFilter = {};
     if (q.merchant_id !== undefined) filter.merchantId = q.merchant_id;
-    if (q.key_id !== undefined) {
-      // Operators know keys by their API key; records name the key_… id, which does not change on a roll.
-      if (q.key_id.startsWith('key_')) filter.keyId = q.key_id;
-      else {
-        const key = await findApiKey(db, q.key_id);
-        if (!key) throw new ApiError('key_not_found');
-        filter.keyId = key.id;
-      }
-    }
+    if (q.key_id !== undefined) filter.keyId = await keyIdOf(db, q.key_id);
     if (q.from !== undefined) filter.from = new Date(q.from);
     if (q.to !== undefined) filter.to = new Date(q.to);
     if (q.outcome !== undefined) [filter.statusMin, filter.statusMax] = STATUS_RANGE[q.outcome];

@@ -7,7 +7,7 @@ import {
   type EndpointFailure,
   MAX_SECRET_OVERLAP_SECONDS,
 } from '../../core/webhook-endpoints.js';
-import { PAYMENT_EVENT_TYPES } from '../../core/webhook-events.js';
+import { SUBSCRIBABLE_EVENT_TYPES } from '../../core/webhook-events.js';
 import { rollEndpointSecret } from '../../core/webhook-endpoints.js';
 import { ApiError } from '../../errors/api-error.js';
 import type { Clock } from '../../lib/clock.js';
@@ -29,7 +29,7 @@ const MERCHANT_PARAM = { type: 'object', required: ['merchantId'], properties: {
 const ENDPOINT_PARAM = { type: 'object', required: ['endpointId'], properties: { endpointId: { type: 'string', pattern: '^we_[0-9a-f]{24}$' } } } as const;
 const EVENT_PARAM = { type: 'object', required: ['eventId'], properties: { eventId: { type: 'string', pattern: '^evt_[0-9a-f]{24}$' } } } as const;
 const DELIVERY_PARAM = { type: 'object', required: ['deliveryId'], properties: { deliveryId: { type: 'string', pattern: '^whd_[0-9a-f]{24,32}$' } } } as const;
-const EVENTS = { type: 'array', minItems: 1, maxItems: PAYMENT_EVENT_TYPES.length, items: { type: 'string', enum: [...PAYMENT_EVENT_TYPES] } } as const;
+const EVENTS = { type: 'array', minItems: 1, maxItems: SUBSCRIBABLE_EVENT_TYPES.length, items: { type: 'string', enum: [...SUBSCRIBABLE_EVENT_TYPES] } } as const;
 const URL_FIELD = { type: 'string', minLength: 1, maxLength: 2048 } as const;
 const DESCRIPTION = { type: ['string', 'null'], maxLength: 200 } as const;
 // Query strings stay strings (the app's validator neither coerces nor fills in defaults): 1-500, default 50.

@@ -30,12 +30,14 @@ export interface RequestAuthOptions {
 
 declare module 'fastify' {
   interface FastifyRequest {
-    /** The API key the request names, once resolved; every /api/ handler sees an authenticated one. */
+    /** The API key the request names, once found (even if then refused); every /api/ handler sees an authenticated one. */
     apiKey: ResolvedKey | null;
     /** The client address (socket, or X-Forwarded-For through trusted proxies only). */
     clientIp: string;
     /** Let through in report-only mode although outside the key's allowlist. */
     outsideAllowlist: boolean;
+    /** Passed every check (key, signature, replay, allowlist, budget): what the handler then answers is the handler's. */
+    authenticated: boolean;
   }
 }
 
@@ -76,6 +78,7 @@ export function registerRequestAuth(app: FastifyInstance, options: RequestAuthOp
   app.decorateRequest('apiKey', null);
   app.decorateRequest('clientIp', '');
   app.decorateRequest('outsideAllowlist', false);
+  app.decorateRequest('authenticated', false);
 
   app.addHook('onRequest', async function authenticateHeaders(request, reply) {
     request.clientIp = options.clientAddress(request.socket.remoteAddress, request.headers['x-forwarded-for']);
@@ -98,9 +101,11 @@ export function registerRequestAuth(app: FastifyInstance, options: RequestAuthOp
 
     const key = await resolver.resolve(header(request, 'x-api-key') as string);
     if (!key) throw new ApiError('unknown_api_key', 'The API key is not recognised. Check X-API-KEY, and that a sandbox key (pk_test_) is not sent to live or the reverse.');
+    // Named before the checks below, so the audit log and the anomaly rules see which key a refused request used.
+    // Handlers never see it: a refusal ends the request here.
+    request.apiKey = key;
     if (key.status === 'revoked') throw new ApiError('revoked_api_key');
     if (key.merchantStatus !== 'active') throw new ApiError('merchant_suspended');
-    request.apiKey = key;
     if (options.keyMaxAgeDays !== undefined && clock.nowMs() - key.secretIssuedAtMs > options.keyMaxAgeDays * DAY_MS) throw new ApiError('expired_api_key');
     // Checked before the signature, as the seeds prescribe: an address outside the list learns nothing more.
     if (!key.allowlist.allows(request.clientIp)) {
@@ -147,6 +152,7 @@ export function registerRequestAuth(app: FastifyInstance, options: RequestAuthOp
     const fresh = await replay.claim(`${key.keyId}:${result.replayKey}`, result.timestampSeconds + toleranceSeconds, now);
     if (!fresh) throw new ApiError('replayed_request');
     await takeFromBudget(request, reply, key);
+    request.authenticated = true;
     // Only a caller who proved it holds the secret learns how old the secret is.
     const ageDays = (clock.nowMs() - key.secretIssuedAtMs) / DAY_MS;
     if (ageDays > options.keyRotationWarningDays) {
@@ -176,7 +182,7 @@ export function registerRequestAuth(app: FastifyInstance, options: RequestAuthOp
   app.addHook('onResponse', async function countUsage(request, reply) {
     const status = reply.statusCode;
     if (request.apiKey) {
-      usage.record(request.apiKey.keyId, request.clientIp, { refused: status >= 400, outsideAllowlist: request.outsideAllowlist || status === 403 });
+      usage.record(request.apiKey.keyId, request.clientIp, { refused: !request.authenticated, outsideAllowlist: request.outsideAllowlist || status === 403 });
     }
     // An empty clientIp means authentication never ran (e.g. refused earlier as plain HTTP): not a failed login.
     if ((status === 401 || status === 403) && request.clientIp !== '') {

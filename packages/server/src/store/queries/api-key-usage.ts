@@ -75,3 +75,9 @@ export async function listUsageForMerchant(db: Queryable, merchantId: string): P
     outsideAllowlist: Number(r.outside_allowlist),
   }));
 }
+
+/** The addresses a key has been used from with at least one request accepted, up to `limit`: what "an address never seen" is measured against. */
+export async function knownAddressesOfKey(db: Queryable, keyId: string, limit: number): Promise<string[]> {
+  const rows = await db.query<{ ip: string }>('SELECT ip FROM api_key_usage WHERE key_id = $1 AND requests > refused LIMIT $2', [keyId, limit]);
+  return rows.map((r) => r.ip);
+}
