@@ -1,6 +1,6 @@
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
-import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import type { Logger } from 'pino';
 import type { AdminToken } from '../core/admin-token.js';
 import type { ApiKeyResolver } from '../core/api-key-resolver.js';
@@ -84,6 +84,8 @@ const PLAIN_HTTP_ROUTES = ['/healthz', '/readyz'];
 
 /** Builds the HTTP application; main.ts chooses the implementations behind `deps`. */
 export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
+  // Set once the audit plugin is registered below; the frameworkErrors handler, which runs later, records through it.
+  let auditReply: ((request: FastifyRequest, reply: FastifyReply) => void) | undefined;
   // Cast: with `https` set Fastify types the instance for an https.Server;
   // nothing here depends on which server is underneath.
   const app = Fastify({
@@ -102,6 +104,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     frameworkErrors: function frameworkError(error, request, reply) {
       handleFrameworkError(error, request, reply);
       countReply(deps.metrics.collector, request, reply);
+      auditReply?.(request, reply);
     },
     ajv: {
       // Validation must not rewrite the body: the signature covers what the
@@ -119,7 +122,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   registerErrorHandling(app, deps.bodyLimitBytes);
   registerMetrics(app, deps.metrics.collector);
   // On the root, before every scope: it must see /api/ and /admin/ refusals from any hook, and their 404s.
-  if (deps.audit) registerAudit(app, { trail: deps.audit, clock: deps.clock, clientAddress: deps.clientAddress });
+  if (deps.audit) auditReply = registerAudit(app, { trail: deps.audit, clock: deps.clock, clientAddress: deps.clientAddress });
   // Before every route and plugin, so that every reply (refusals included) carries them.
   registerSecurityHeaders(app);
   // On the root and chosen by URL, so 404s and root-hook refusals under /api/ are signed too (see the plugin).

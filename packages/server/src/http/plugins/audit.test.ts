@@ -98,6 +98,18 @@ for (const backend of BACKENDS) {
       assert.equal((await recordOf(admin)).status, 404);
     });
 
+    it('records a URL Fastify cannot route (bad percent-encoding), which no hook sees', async () => {
+      for (const url of ['/api/v3/%zz', '/admin/v1/merchants/%E0%A4%A']) {
+        const res = await gw.gateway.app.inject({ method: 'POST', url, remoteAddress: '203.0.113.77' });
+        assert.equal(res.statusCode, 400);
+        const r = await recordOf(res);
+        assert.equal(r.path, url);
+        assert.equal(r.status, 400);
+        assert.equal(r.error_code, 'bad_request');
+        assert.equal(r.client_ip, '203.0.113.77');
+      }
+    });
+
     it('records an admin call, with no merchant or key (the operator is the caller)', async () => {
       const res = await gw.admin('GET', '/admin/v1/merchants');
       assert.equal(res.statusCode, 200);

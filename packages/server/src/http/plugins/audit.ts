@@ -24,15 +24,21 @@ const MAX_PATH = 2048;
  * signature, a token or a query string.
  *
  * Registered on the root instance before any scope, so it sees refusals
- * from every hook (admin token, signature, allowlist) and 404s too.
+ * from every hook (admin token, signature, allowlist) and 404s too. Replies
+ * to URLs Fastify cannot route run no hook: the returned function records
+ * them, called from the app's frameworkErrors handler.
  */
-export function registerAudit(app: FastifyInstance, options: AuditPluginOptions): void {
+export function registerAudit(app: FastifyInstance, options: AuditPluginOptions): (request: FastifyRequest, reply: FastifyReply) => void {
   const { trail, clock, clientAddress } = options;
+
+  function recordReply(request: FastifyRequest, reply: FastifyReply): void {
+    const url = request.url;
+    if (AUDITED.test(url)) trail.record(entryFor(request, reply, url));
+  }
 
   // A callback hook, not async: it runs on every request and needs no promise.
   app.addHook('onResponse', function auditResponse(request: FastifyRequest, reply: FastifyReply, done) {
-    const url = request.url;
-    if (AUDITED.test(url)) trail.record(entryFor(request, reply, url));
+    recordReply(request, reply);
     done();
   });
 
@@ -56,4 +62,7 @@ export function registerAudit(app: FastifyInstance, options: AuditPluginOptions)
       latency_ms: Math.round(reply.elapsedTime * 1000) / 1000,
     };
   }
+
+  // For replies no hook sees (a URL Fastify cannot route): the frameworkErrors handler calls it.
+  return recordReply;
 }
