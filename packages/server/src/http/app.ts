@@ -84,8 +84,9 @@ const PLAIN_HTTP_ROUTES = ['/healthz', '/readyz'];
 
 /** Builds the HTTP application; main.ts chooses the implementations behind `deps`. */
 export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
-  // Set once the audit plugin is registered below; the frameworkErrors handler, which runs later, records through it.
+  // Set once the audit and signing plugins are registered below; the frameworkErrors handler, which runs later, uses them.
   let auditReply: ((request: FastifyRequest, reply: FastifyReply) => void) | undefined;
+  let signReply: ((request: FastifyRequest, reply: FastifyReply, body: string) => void) | undefined;
   // Cast: with `https` set Fastify types the instance for an https.Server;
   // nothing here depends on which server is underneath.
   const app = Fastify({
@@ -102,7 +103,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     // Routing failures (a URL that does not decode) get our envelope, not Fastify's body naming its error code.
     // No hook runs for them, so they are counted here.
     frameworkErrors: function frameworkError(error, request, reply) {
-      handleFrameworkError(error, request, reply);
+      handleFrameworkError(error, request, reply, signReply);
       countReply(deps.metrics.collector, request, reply);
       auditReply?.(request, reply);
     },
@@ -126,7 +127,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   // Before every route and plugin, so that every reply (refusals included) carries them.
   registerSecurityHeaders(app);
   // On the root and chosen by URL, so 404s and root-hook refusals under /api/ are signed too (see the plugin).
-  registerResponseSigning(app, { keys: deps.signingKeys, clock: deps.clock });
+  signReply = registerResponseSigning(app, { keys: deps.signingKeys, clock: deps.clock });
   if (deps.httpsOnly) registerHttpsOnly(app, { isHttps: deps.httpsOnly.isHttps, plainHttpRoutes: PLAIN_HTTP_ROUTES });
 
   await app.register(swagger, {

@@ -99,10 +99,16 @@ export function registerErrorHandling(app: FastifyInstance, bodyLimitBytes: numb
  * path parameter past maxParamLength). Without it Fastify answers them
  * itself with a body of its own that names its internal error code.
  */
-export function handleFrameworkError(error: FastifyError, request: FastifyRequest, reply: FastifyReply): void {
+export function handleFrameworkError(error: FastifyError, request: FastifyRequest, reply: FastifyReply, sign?: (request: FastifyRequest, reply: FastifyReply, body: string) => void): void {
   // No onRequest hook ran: set what they would have (a JSON error, whatever the path).
   reply.header('x-request-id', request.id);
   for (const [name, value] of SECURITY_HEADERS.api) reply.header(name, value);
   const message = error.code === 'FST_ERR_BAD_URL' ? 'The request URL is not valid: check its percent-encoding.' : undefined;
-  sendError(reply, new ApiError('bad_request', message));
+  const refusal = new ApiError('bad_request', message);
+  reply.errorCode = refusal.code;
+  // Serialised here, not by Fastify: no onSend hook runs either, so the reply is signed over these exact bytes.
+  const body = JSON.stringify(failureEnvelope(refusal.status, refusal.code, refusal.message, request.id, refusal.details));
+  reply.code(refusal.status).type('application/json; charset=utf-8');
+  sign?.(request, reply, body);
+  reply.send(body);
 }

@@ -122,6 +122,11 @@ for (const backend of BACKENDS) {
         { name: '400 validation error', status: 400, send: () => gw.send({ path: '/api/v3/pg/order/create', body: { order_id: 'x' } }) },
         { name: '404 unknown order', status: 404, send: () => gw.send({ path: '/api/v3/pg/order/status', body: { order_id: 'no-such-order' } }) },
         { name: '404 unknown route under /api/ (the root not-found handler)', status: 404, send: () => gw.send({ path: '/api/v3/pg/order/refund', body: {} }) },
+        {
+          name: '400 for a URL Fastify cannot route (bad percent-encoding), which no hook sees',
+          status: 400,
+          send: () => gw.send({ path: '/api/v3/pg/order/%zz', body: { order_id: orderId } }),
+        },
         { name: '406 refusal before any key is looked up', status: 406, send: () => gw.send({ path: '/api/v3/pg/order/status', body: { order_id: orderId }, headers: { accept: 'text/html' } }) },
       ];
       for (const c of cases) {

@@ -35,22 +35,15 @@ function requestSignature(request: FastifyRequest): string | undefined {
  * after the error handler has rendered its envelope, so refusals by
  * request-auth and validation errors are signed like any other reply.
  * Nothing may change the payload after this hook; every other hook that
- * touches replies sets headers only.
+ * touches replies sets headers only. Replies to URLs Fastify cannot route
+ * run no hook: the returned function signs them, called from the app's
+ * frameworkErrors handler.
  */
-export function registerResponseSigning(app: FastifyInstance, options: ResponseSigningOptions): void {
+export function registerResponseSigning(app: FastifyInstance, options: ResponseSigningOptions): (request: FastifyRequest, reply: FastifyReply, body: string) => void {
   const { keys, clock } = options;
   const signs = options.signs ?? underApi;
-  // A callback hook, not async: it runs on every reply and needs no promise.
-  app.addHook('onSend', function signReply(request: FastifyRequest, reply: FastifyReply, payload: unknown, done: (err: Error | null, payload?: unknown) => void) {
-    if (!signs(request.url)) return done(null, payload);
-    let body: string | Buffer;
-    if (typeof payload === 'string' || Buffer.isBuffer(payload)) body = payload;
-    else if (payload === null || payload === undefined) body = '';
-    else {
-      // Our replies are strings; a stream would have to be buffered to be digested.
-      request.log.warn('reply body is a stream: sent without a response signature');
-      return done(null, payload);
-    }
+
+  function signInto(request: FastifyRequest, reply: FastifyReply, body: string | Buffer): void {
     try {
       const digest = contentDigest(body);
       const key = keys.active();
@@ -72,6 +65,25 @@ export function registerResponseSigning(app: FastifyInstance, options: ResponseS
       // Only a programmer error lands here. The reply still goes out: unsigned, it fails the merchant's check, which is the safe side.
       request.log.error({ err }, 'could not sign the reply');
     }
+  }
+
+  // A callback hook, not async: it runs on every reply and needs no promise.
+  app.addHook('onSend', function signReply(request: FastifyRequest, reply: FastifyReply, payload: unknown, done: (err: Error | null, payload?: unknown) => void) {
+    if (!signs(request.url)) return done(null, payload);
+    let body: string | Buffer;
+    if (typeof payload === 'string' || Buffer.isBuffer(payload)) body = payload;
+    else if (payload === null || payload === undefined) body = '';
+    else {
+      // Our replies are strings; a stream would have to be buffered to be digested.
+      request.log.warn('reply body is a stream: sent without a response signature');
+      return done(null, payload);
+    }
+    signInto(request, reply, body);
     done(null, payload);
   });
+
+  // For replies no hook sees (a URL Fastify cannot route): the frameworkErrors handler signs its body through this.
+  return function signUnhookedReply(request, reply, body) {
+    if (signs(request.url)) signInto(request, reply, body);
+  };
 }
