@@ -1,9 +1,9 @@
 /**
- * The merchant guide's receivers (examples/webhooks/) run here, in their own
- * languages: each gets deliveries signed by signWebhook and must accept the
- * genuine ones and refuse the rest. python3 and php are required: when one is
- * missing these tests fail, they never skip, because an untested example in
- * the guide is worse than none.
+ * The merchant guide's receivers (examples/{python,php,node}/receiver.*) run
+ * here, in their own languages: each gets deliveries signed by signWebhook and
+ * must accept the genuine ones and refuse the rest. python3 and php are
+ * required: when one is missing these tests fail, they never skip, because an
+ * untested example in the guide is worse than none.
  */
 import { after, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
@@ -17,7 +17,7 @@ import { canonicalJson } from './canonical-json.js';
 import { signWebhook } from './webhook-signature.js';
 
 const ROOT = new URL('../../../', import.meta.url);
-const example = (name: string): string => fileURLToPath(new URL(`examples/webhooks/${name}`, ROOT));
+const example = (path: string): string => fileURLToPath(new URL(`examples/${path}`, ROOT));
 const guide = readFileSync(new URL('docs/webhooks.md', ROOT), 'utf8');
 
 // receiver.mjs imports '@tijori/signing', which resolves to the package's build (dist/). So that these tests check
@@ -45,7 +45,7 @@ function requireRuntime(runtime: Runtime): void {
   const probe = spawnSync(runtime.command, ['--version'], { encoding: 'utf8' });
   if (probe.error || probe.status !== 0) {
     assert.fail(
-      `${runtime.name} is needed to run the ${runtime.name} webhook receiver in examples/webhooks/ and was not found ` +
+      `${runtime.name} is needed to run the ${runtime.name} webhook receiver in examples/ and was not found ` +
         `(${probe.error?.message ?? `exit status ${probe.status}`}). Install it (${runtime.install}); this test does not skip.`,
     );
   }
@@ -162,10 +162,10 @@ interface Receiver {
   standardWebhooksOnly?: boolean;
 }
 const RECEIVERS: Receiver[] = [
-  { title: 'examples/webhooks/receiver.py verify()', runtime: PYTHON, args: [example('receiver.py'), '--verify'] },
-  { title: 'examples/webhooks/receiver.php tijori_verify_webhook()', runtime: PHP, args: [example('receiver.php'), '--verify'] },
-  { title: 'examples/webhooks/receiver.mjs verify() with @tijori/signing', runtime: NODE, args: [example('receiver.mjs'), '--verify'] },
-  { title: 'examples/webhooks/receiver.mjs verifyWithStandardWebhooks()', runtime: NODE, args: [example('receiver.mjs'), '--verify-standardwebhooks'], standardWebhooksOnly: true },
+  { title: 'examples/python/receiver.py verify()', runtime: PYTHON, args: [example('python/receiver.py'), '--verify'] },
+  { title: 'examples/php/receiver.php tijori_verify_webhook()', runtime: PHP, args: [example('php/receiver.php'), '--verify'] },
+  { title: 'examples/node/receiver.mjs verify() with @tijori/signing', runtime: NODE, args: [example('node/receiver.mjs'), '--verify'] },
+  { title: 'examples/node/receiver.mjs verifyWithStandardWebhooks()', runtime: NODE, args: [example('node/receiver.mjs'), '--verify-standardwebhooks'], standardWebhooksOnly: true },
 ];
 
 for (const receiver of RECEIVERS) {
@@ -281,7 +281,7 @@ describe('the example receivers, serving HTTP', () => {
     assert.equal((await post(url, second, d.second)).status, 204);
   }
 
-  for (const [runtime, file] of [[PYTHON, 'receiver.py'], [NODE, 'receiver.mjs']] as const) {
+  for (const [runtime, file] of [[PYTHON, 'python/receiver.py'], [NODE, 'node/receiver.mjs']] as const) {
     it(`${file}: answers 204 to a genuine delivery, does the work once per event_id, answers 400 to a forgery`, { timeout: 60_000 }, async () => {
       const server = await startServer(runtime, [example(file)], { TIJORI_WEBHOOK_SECRET: SECRET, PORT: '0' }, undefined);
       children.push(server.child);
@@ -298,7 +298,7 @@ describe('the example receivers, serving HTTP', () => {
     const dir = mkdtempSync(join(tmpdir(), 'tijori-php-receiver-'));
     dirs.push(dir);
     const port = await freePort();
-    const server = await startServer(PHP, ['-S', `localhost:${port}`, example('receiver.php')], { TIJORI_WEBHOOK_SECRET: SECRET, TMPDIR: dir }, port);
+    const server = await startServer(PHP, ['-S', `localhost:${port}`, example('php/receiver.php')], { TIJORI_WEBHOOK_SECRET: SECRET, TMPDIR: dir }, port);
     children.push(server.child);
     await exercise(server.url);
     const queued = readFileSync(join(dir, 'tijori-webhooks-queue.jsonl'), 'utf8').trim().split('\n').map((line) => (JSON.parse(line) as { event_id: string }).event_id);
@@ -317,14 +317,14 @@ describe('docs/webhooks.md', () => {
   }
 
   for (const [file, name] of [
-    ['receiver.py', 'verify'],
-    ['receiver.php', 'verify'],
-    ['receiver.mjs', 'verify'],
-    ['receiver.mjs', 'verify-standardwebhooks'],
+    ['python/receiver.py', 'verify'],
+    ['php/receiver.php', 'verify'],
+    ['node/receiver.mjs', 'verify'],
+    ['node/receiver.mjs', 'verify-standardwebhooks'],
   ] as const) {
-    it(`shows the ${name} code of examples/webhooks/${file} verbatim, and links to the file`, () => {
+    it(`shows the ${name} code of examples/${file} verbatim, and links to the file`, () => {
       assert.ok(guide.includes(region(file, name)), `docs/webhooks.md must contain the ${name} region of ${file} exactly`);
-      assert.ok(guide.includes(`examples/webhooks/${file}`));
+      assert.ok(guide.includes(`](../examples/${file})`));
     });
   }
 

@@ -3,7 +3,7 @@
 
     TIJORI_WEBHOOK_SECRET='whsec_...' python3 receiver.py     # listens on http://localhost:8000 (PORT to change)
     python3 receiver.py --verify < deliveries.jsonl             # checks saved deliveries, one JSON object a line:
-                                                                # {"body_base64": ..., "headers": {...}, "secret": "whsec_..."}
+                                                                # {"body_base64": ..., "headers": {...}, "secret": "whsec_...", "now"?: unix seconds}
 
 The guide is docs/webhooks.md. Python 3.8 or later.
 """
@@ -26,12 +26,13 @@ class WebhookVerificationError(Exception):
     pass
 
 
-def verify(raw_body: bytes, headers: dict, secret: str) -> dict:
+def verify(raw_body: bytes, headers: dict, secret: str, now: "float | None" = None) -> dict:
     """Returns the event if the delivery is genuine; raises WebhookVerificationError if not.
 
     raw_body: the request body bytes exactly as received (never json.dumps of the parsed body).
     headers:  the request headers, in any letter case.
     secret:   the endpoint's signing secret, "whsec_...", whole.
+    now:      UNIX seconds; the system clock unless given (tests pass a fixed time).
     """
     h = {name.lower(): value for name, value in headers.items()}
     if not secret.startswith("whsec_"):
@@ -56,7 +57,7 @@ def verify(raw_body: bytes, headers: dict, secret: str) -> dict:
     if not (timestamp.isascii() and timestamp.isdigit() and len(timestamp) <= 12):
         hint = " (13 digits: milliseconds?)" if len(timestamp) == 13 else ""
         raise WebhookVerificationError("the timestamp must be UNIX time in seconds" + hint)
-    if abs(time.time() - int(timestamp)) > TOLERANCE_SECONDS:
+    if abs((time.time() if now is None else now) - int(timestamp)) > TOLERANCE_SECONDS:
         raise WebhookVerificationError(
             "timestamp outside the 5-minute tolerance: check this server's clock (NTP); an old delivery is a replay")
     if not any(hmac.compare_digest(expected.encode(), c.encode()) for c in candidates):
@@ -75,7 +76,7 @@ def check_saved_deliveries() -> int:
             continue
         delivery = json.loads(line)
         try:
-            event = verify(base64.b64decode(delivery["body_base64"]), delivery["headers"], delivery["secret"])
+            event = verify(base64.b64decode(delivery["body_base64"]), delivery["headers"], delivery["secret"], delivery.get("now"))
             print(json.dumps({"ok": True, "event_id": event.get("event_id")}), flush=True)
         except WebhookVerificationError as error:
             refused += 1

@@ -4,7 +4,7 @@
  *
  *   TIJORI_WEBHOOK_SECRET='whsec_...' php -S localhost:8000 receiver.php   # a receiver on http://localhost:8000
  *   php receiver.php --verify < deliveries.jsonl                            # checks saved deliveries, one JSON object a line:
- *                                                                           # {"body_base64": ..., "headers": {...}, "secret": "whsec_..."}
+ *                                                                           # {"body_base64": ..., "headers": {...}, "secret": "whsec_...", "now"?: unix seconds}
  *
  * Behind a web server, route the webhook URL to this file. The guide is docs/webhooks.md.
  */
@@ -20,8 +20,9 @@ class TijoriWebhookVerificationError extends Exception {}
  * $rawBody: the request body exactly as received: file_get_contents('php://input'), never json_encode of the parsed body.
  * $headers: the request headers, name => value, in any letter case (getallheaders()).
  * $secret:  the endpoint's signing secret, "whsec_...", whole.
+ * $now:     UNIX seconds; the system clock unless given (tests pass a fixed time).
  */
-function tijori_verify_webhook(string $rawBody, array $headers, string $secret): array
+function tijori_verify_webhook(string $rawBody, array $headers, string $secret, ?int $now = null): array
 {
     $h = array_change_key_case($headers, CASE_LOWER);
     if (strpos($secret, 'whsec_') !== 0) {
@@ -53,7 +54,7 @@ function tijori_verify_webhook(string $rawBody, array $headers, string $secret):
         $hint = strlen($timestamp) === 13 ? ' (13 digits: milliseconds?)' : '';
         throw new TijoriWebhookVerificationError('the timestamp must be UNIX time in seconds' . $hint);
     }
-    if (abs(time() - (int) $timestamp) > TIJORI_TOLERANCE_SECONDS) {
+    if (abs(($now ?? time()) - (int) $timestamp) > TIJORI_TOLERANCE_SECONDS) {
         throw new TijoriWebhookVerificationError(
             "timestamp outside the 5-minute tolerance: check this server's clock (NTP); an old delivery is a replay");
     }
@@ -78,7 +79,8 @@ function tijori_check_saved_deliveries(): int
         }
         $delivery = json_decode($line, true, 512, JSON_THROW_ON_ERROR);
         try {
-            $event = tijori_verify_webhook(base64_decode($delivery['body_base64'], true), $delivery['headers'], $delivery['secret']);
+            $event = tijori_verify_webhook(
+                base64_decode($delivery['body_base64'], true), $delivery['headers'], $delivery['secret'], $delivery['now'] ?? null);
             echo json_encode(['ok' => true, 'event_id' => $event['event_id'] ?? null]), "\n";
         } catch (TijoriWebhookVerificationError $error) {
             $refused++;

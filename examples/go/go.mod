@@ -1,0 +1,3 @@
+module example.com/tijori-examples
+
+go 1.19
