@@ -16,6 +16,8 @@ import { DATA_KEY_CHANGES_CHANNEL } from './store/queries/data-keys.js';
 import { WEBHOOK_WAKE_CHANNEL, webhookQueueDepth } from './store/queries/webhook-deliveries.js';
 import { parseRetrySchedule } from './webhooks/retry-schedule.js';
 import { WebhookDispatcher } from './webhooks/webhook-dispatcher.js';
+import { WakeSignal } from './lib/wake-signal.js';
+import { deleteStaleListeners } from './store/queries/webhook-listeners.js';
 import { UsageTracker } from './core/usage-tracker.js';
 import { ResponseSigningKeys } from './core/response-signing-keys.js';
 import { SIGNING_KEY_CHANGES_CHANNEL } from './store/queries/gateway-signing-keys.js';
@@ -73,6 +75,9 @@ const EXPIRY_SWEEP_MS = 30_000;
 
 // How often per-key usage counts (last used, addresses) are written: one batch per interval.
 const USAGE_FLUSH_MS = 5000;
+// tijori listen: listeners neither polled nor closed for a day are deleted (with what was queued for them), checked hourly.
+const STALE_LISTENER_MS = 86_400_000;
+const LISTENER_CLEANUP_MS = 3_600_000;
 // How often observed anomalies are written as alerts (and announced): one batch per interval.
 const ALERT_FLUSH_MS = 1000;
 // How often signing keys are reloaded if a rotation's NOTIFY was lost; well inside any sensible rotation overlap.
@@ -180,7 +185,15 @@ export async function startGateway(config: Config, options: StartOptions = {}): 
       disableAfterFailingMs: config.webhookDisableAfterFailingDays * 86_400_000,
       onAttempt: (a) => metrics.webhookAttempt(a.outcome, a.latencyMs / 1000),
     });
-    const unlistenWebhooks = await db.listen(WEBHOOK_WAKE_CHANNEL, () => webhooks.wake());
+    const webhookWake = new WakeSignal();
+    const unlistenWebhooks = await db.listen(WEBHOOK_WAKE_CHANNEL, () => {
+      webhooks.wake();
+      webhookWake.notify();
+    });
+    const listenerCleanup = setInterval(() => {
+      deleteStaleListeners(db, new Date(clock.nowMs() - STALE_LISTENER_MS)).catch((err: unknown) => logger.warn({ err }, 'could not delete stale webhook listeners; retrying next hour'));
+    }, LISTENER_CLEANUP_MS);
+    listenerCleanup.unref();
     if (config.webhookDispatcherEnabled) webhooks.start();
     // Created on first start and held ready in memory (never decrypted per reply); a rotation by any process reaches this one when it commits.
     const signingKeys = new ResponseSigningKeys(db, { seal: (text, context) => keyring.seal('system', text, context), unseal: (sealed, context) => keyring.unseal(sealed, context) }, clock);
@@ -208,6 +221,7 @@ export async function startGateway(config: Config, options: StartOptions = {}): 
       signingKeys,
       audit,
       anomalies,
+      webhookWake,
       policy: { rateLimitPerMinute: config.rateLimitPerMinute, rateLimitsEnabled: config.rateLimitsEnabled, keyRotationWarningDays: config.keyRotationWarningDays, keyMaxAgeDays: config.keyMaxAgeDays },
       admin: adminToken ? { token: new AdminToken(adminToken.token) } : undefined,
       webhookPolicy: config.mode === 'production' ? 'production' : 'sandbox',
@@ -244,7 +258,10 @@ export async function startGateway(config: Config, options: StartOptions = {}): 
       /** Stops taking requests, drains, then releases everything; one failing step does not keep the others open. */
       async close() {
         const steps: Array<() => Promise<unknown> | undefined> = [
+          // Long polls (tijori listen) answer at once instead of holding the shutdown for their wait.
+          () => void webhookWake.close(),
           () => app.close(),
+          () => void clearInterval(listenerCleanup),
           () => metricsApp?.close(),
           () => usage.stop(),
           async () => {

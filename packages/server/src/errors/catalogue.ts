@@ -49,6 +49,7 @@ export const ERRORS = {
   invalid_webhook_url: { status: 400, message: 'The webhook URL is not allowed.' },
   webhook_event_not_found: { status: 404, message: 'No such webhook event.' },
   webhook_delivery_not_found: { status: 404, message: 'No such webhook delivery.' },
+  listener_not_found: { status: 404, message: 'No such open listener for this API key; open a new one.' },
   alert_not_found: { status: 404, message: 'No such security alert.' },
 
   // 5xx: ours, never the caller's fault

@@ -36,6 +36,8 @@ import { orderCreateRoute } from './routes/order-create.js';
 import { orderStatusRoute } from './routes/order-status.js';
 import { sandboxSimulateRoute } from './routes/sandbox-simulate.js';
 import { webhookDeliveryRoutes } from './routes/webhook-deliveries.js';
+import { webhookListenRoute } from './routes/webhook-listen.js';
+import type { WakeSignal } from '../lib/wake-signal.js';
 import { registerSecurityHeaders } from './security-headers.js';
 import type { TlsServerOptions } from './tls-files.js';
 import type { EndpointPolicy } from '../webhooks/ssrf-guard.js';
@@ -68,6 +70,8 @@ export interface AppDeps {
   admin: { token: AdminToken } | undefined;
   /** The KEK provider, for the admin API's KEK status and rotation. */
   keyProvider: KeyProvider;
+  /** Notified whenever any process records webhook events: wakes `tijori listen`'s long polls. */
+  webhookWake: WakeSignal;
   /** Which webhook URLs may be registered (the SSRF rules; checked again at delivery). */
   webhookPolicy: EndpointPolicy;
   /** Set: serve HTTPS (TLS 1.2+) on this socket instead of plain HTTP. */
@@ -181,6 +185,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     orderStatusRoute(api, routeDeps);
     sandboxSimulateRoute(api, { ...routeDeps, db: deps.db });
     webhookDeliveryRoutes(api, { ...routeDeps, db: deps.db });
+    webhookListenRoute(api, { db: deps.db, clock: deps.clock, wake: deps.webhookWake });
   });
 
   const admin = deps.admin;

@@ -12,6 +12,7 @@ export const ID_PREFIX = {
   webhookEvent: 'evt_',
   webhookDelivery: 'whd_',
   webhookAttempt: 'wha_',
+  webhookListener: 'wl_',
   request: 'req_',
   gatewaySigningKey: 'gsk_',
   securityAlert: 'alr_',

@@ -22,7 +22,10 @@ export type DeliveryStatus = 'pending' | 'delivered' | 'failed';
 /**
  * The part of a statement that writes events and one pending delivery for
  * each enabled endpoint of the merchant (same mode) subscribed to the
- * event's type: CTEs `ev` and `d`, parameters numbered after `after`.
+ * event's type, and one queued copy for each open listener (`tijori
+ * listen`) that wants it: CTEs `ev`, `d`, `l` and `woken` (one row per
+ * delivery or queued copy; id null for the latter), parameters numbered
+ * after `after`.
  * Delivery ids come from gen_random_uuid(): the endpoints are only known
  * inside the statement.
  */
@@ -36,8 +39,19 @@ function eventCtes(count: number, after: number): string {
        SELECT 'whd_' || replace(gen_random_uuid()::text, '-', ''), ev.id, ep.id, 'pending', 0, ev.created_at, ev.created_at, ev.created_at
          FROM ev JOIN webhook_endpoints ep
            ON ep.merchant_id = ev.merchant_id AND ep.mode = ev.mode AND ep.enabled AND ev.type = ANY (ep.events)
-       RETURNING id)`;
+       RETURNING id),
+     l AS (
+       INSERT INTO webhook_listener_events (listener_id, event_id, queued_at)
+       SELECT wl.id, ev.id, ev.created_at
+         FROM ev JOIN webhook_listeners wl
+           ON wl.merchant_id = ev.merchant_id AND wl.mode = ev.mode AND wl.closed_at IS NULL
+          AND wl.seen_at > ev.created_at - interval '${LISTENER_IDLE_MINUTES} minutes' AND ev.type = ANY (wl.events)
+       RETURNING listener_id),
+     woken AS (SELECT id FROM d UNION ALL SELECT NULL FROM l)`;
 }
+
+/** A listener (\`tijori listen\`) not polled for this long gets no new events. */
+export const LISTENER_IDLE_MINUTES = 10;
 
 const eventParams = (events: readonly NewEvent[]) => events.flatMap((e) => [e.id, e.merchantId, e.mode, e.type, e.orderId, e.payload, e.createdAt]);
 
@@ -48,12 +62,12 @@ const eventParams = (events: readonly NewEvent[]) => events.flatMap((e) => [e.id
  */
 export async function enqueueEvents(db: Queryable, events: readonly NewEvent[]): Promise<number> {
   if (events.length === 0) return 0;
-  const rows = await db.query<{ id: string }>(
+  const rows = await db.query<{ id: string | null }>(
     `WITH ${eventCtes(events.length, 0)}
-     SELECT d.id, pg_notify('${WEBHOOK_WAKE_CHANNEL}', '') FROM d`,
+     SELECT woken.id, pg_notify('${WEBHOOK_WAKE_CHANNEL}', '') FROM woken`,
     eventParams(events),
   );
-  return rows.length;
+  return rows.filter((r) => r.id !== null).length;
 }
 
 /**
@@ -64,7 +78,7 @@ export async function setOrderStatusWithEvents(db: Queryable, orderId: string, s
   await db.query(
     `WITH o AS (UPDATE orders SET status = $1, updated_at = $2 WHERE id = $3 RETURNING id),
      ${eventCtes(events.length, 3)}
-     SELECT d.id, pg_notify('${WEBHOOK_WAKE_CHANNEL}', '') FROM d`,
+     SELECT woken.id, pg_notify('${WEBHOOK_WAKE_CHANNEL}', '') FROM woken`,
     [status, at, orderId, ...eventParams(events)],
   );
 }
