@@ -9,7 +9,8 @@
 import { createHash } from 'node:crypto';
 import { tryCanonicalJson } from './canonical-json.js';
 import { publicKeysGiven } from './public-key.js';
-import { isBytesOrString, type SignatureScheme } from './sign-request.js';
+import { isBytesOrString } from './bytes.js';
+import type { SignatureScheme } from './request-message.js';
 import type { VerifyRequestInput } from './verify-request.js';
 
 export interface SignedStringDescription {

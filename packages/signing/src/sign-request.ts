@@ -12,22 +12,13 @@
  * stay compatible with.
  */
 import { createHmac, createPrivateKey, KeyObject } from 'node:crypto';
+import { isBytesOrString, type MessagePart, messageBytes } from './bytes.js';
 import { keyPolicy, signMessage } from './public-key.js';
+import { type SignatureScheme, type SignedMessageInput, signedMessage } from './request-message.js';
 
-export type SignatureScheme = 'v1' | 'v2';
+export type { SignatureScheme } from './request-message.js';
 
-interface SignRequestCommon {
-  /** UNIX seconds; a number is String()-ed, a string is signed exactly as given. */
-  timestamp: string | number;
-  /** The body bytes exactly as sent; default '' (empty body). */
-  body?: string | Uint8Array;
-  /** v2 only, required there: upper-cased before signing. */
-  method?: string;
-  /** v2 only, required there: the path including the query string, exactly as sent. */
-  path?: string;
-}
-
-export type SignRequestInput = SignRequestCommon &
+export type SignRequestInput = SignedMessageInput &
   (
     | {
         /** Default 'v1'. */
@@ -63,21 +54,7 @@ export function signRequest(input: SignRequestInput): string {
   if (!isBytesOrString(secret) || secret.length === 0) {
     throw new TypeError('signRequest: secret must be a non-empty string or Uint8Array');
   }
-  const timestamp = timestampString(input.timestamp);
-  const body = input.body ?? '';
-  if (!isBytesOrString(body)) {
-    throw new TypeError('signRequest: body must be a string or Uint8Array (the bytes exactly as sent)');
-  }
-  if (scheme === 'v1') return hmacHex(secret, v1Parts(body, timestamp));
-
-  const { method, path } = input;
-  if (typeof method !== 'string' || method === '') {
-    throw new TypeError("signRequest: scheme 'v2' needs method (e.g. 'POST')");
-  }
-  if (typeof path !== 'string' || path === '') {
-    throw new TypeError("signRequest: scheme 'v2' needs path, including the query string exactly as sent");
-  }
-  return hmacHex(secret, v2Parts(method, path, body, timestamp));
+  return hmacDigest(secret, signedMessage(scheme, input)).toString('hex');
 }
 
 function signWithPrivateKey(input: SignRequestInput): string {
@@ -91,19 +68,7 @@ function signWithPrivateKey(input: SignRequestInput): string {
   const policy = keyPolicy(key);
   if (!policy.ok) throw new TypeError(`signRequest: privateKey cannot be used. ${policy.reason}`);
 
-  const timestamp = timestampString(input.timestamp);
-  const body = input.body ?? '';
-  if (!isBytesOrString(body)) {
-    throw new TypeError('signRequest: body must be a string or Uint8Array (the bytes exactly as sent)');
-  }
-  const { method, path } = input;
-  if (typeof method !== 'string' || method === '') {
-    throw new TypeError("signRequest: scheme 'v2' needs method (e.g. 'POST')");
-  }
-  if (typeof path !== 'string' || path === '') {
-    throw new TypeError("signRequest: scheme 'v2' needs path, including the query string exactly as sent");
-  }
-  const message = messageBytes(v2Parts(method, path, body, timestamp));
+  const message = messageBytes(signedMessage('v2', input));
   return signMessage(policy.algorithm, key, message).toString('base64');
 }
 
@@ -127,50 +92,12 @@ function privateKeyObject(value: unknown): KeyObject {
   }
 }
 
-function timestampString(timestamp: unknown): string {
-  if (typeof timestamp === 'string') return timestamp;
-  if (typeof timestamp === 'number') {
-    // A fraction here is nearly always Date.now() / 1000 without Math.floor.
-    if (!Number.isSafeInteger(timestamp)) {
-      throw new TypeError('signRequest: a numeric timestamp must be whole UNIX seconds, e.g. Math.floor(Date.now() / 1000)');
-    }
-    return String(timestamp);
-  }
-  throw new TypeError('signRequest: timestamp must be UNIX seconds, as a string or a number');
-}
-
-// The helpers below are shared with verify-request.ts and
-// describe-signed-strings.ts so the three can never disagree on what a scheme
-// signs. They are not part of the package's public API.
-
-export type MessagePart = string | Uint8Array;
-
-export function isBytesOrString(value: unknown): value is string | Uint8Array {
-  return typeof value === 'string' || value instanceof Uint8Array;
-}
-
-/** What v1 signs, in order: BODY + TIMESTAMP. */
-export function v1Parts(body: MessagePart, timestamp: string): MessagePart[] {
-  return [body, timestamp];
-}
-
-/** What v2 signs, in order: METHOD + PATH + BODY + TIMESTAMP. */
-export function v2Parts(method: string, path: string, body: MessagePart, timestamp: string): MessagePart[] {
-  return [method.toUpperCase(), path, body, timestamp];
-}
+// hmacDigest is shared with verify-request.ts, so the two can never disagree
+// on how a scheme's message is fed to the HMAC. Not part of the public API.
 
 /** HMAC-SHA256 over the parts fed one by one (strings as UTF-8), so the body is never copied. */
 export function hmacDigest(secret: string | Uint8Array, parts: readonly MessagePart[]): Buffer {
   const hmac = createHmac('sha256', secret);
   for (const part of parts) hmac.update(part);
   return hmac.digest();
-}
-
-/** The parts joined into one buffer (strings as UTF-8): the signature primitives take the message whole. */
-export function messageBytes(parts: readonly MessagePart[]): Buffer {
-  return Buffer.concat(parts.map((part) => (typeof part === 'string' ? Buffer.from(part, 'utf8') : part)));
-}
-
-function hmacHex(secret: string | Uint8Array, parts: readonly MessagePart[]): string {
-  return hmacDigest(secret, parts).toString('hex');
 }

@@ -24,7 +24,7 @@ describe('parseDictionary (RFC 8941 §4.2.2)', () => {
     assert.deepEqual([...dict.keys()], ['sha-256', 'sha-512', 'flag', 'n', 'd', 't', 'b']);
     const sha = dict.get('sha-256');
     assert.ok(sha && !isInnerList(sha) && sha.item.type === 'binary');
-    assert.equal(sha.item.value.toString('base64'), 'X48E9qOokqqrvdts8nOJRJN3OWDUoyWxBf7kbu9DBPE=');
+    assert.equal(Buffer.from(sha.item.value).toString('base64'), 'X48E9qOokqqrvdts8nOJRJN3OWDUoyWxBf7kbu9DBPE=');
     assert.deepEqual(dict.get('flag'), { item: { type: 'boolean', value: true }, params: [] });
     assert.deepEqual(dict.get('n'), { item: { type: 'integer', value: -7 }, params: [] });
     assert.deepEqual(dict.get('d'), { item: { type: 'decimal', value: 1.5 }, params: [] });

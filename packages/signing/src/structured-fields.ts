@@ -8,14 +8,17 @@
  * is lenient about what it parses can be made to verify something other than
  * what was signed. Decimals are parsed (a Dictionary may hold them) but
  * never written.
+ *
+ * No Buffer: part of `@tijori/signing/messages`.
  */
+import { fromCanonicalBase64, toBase64 } from './bytes.js';
 
 export type BareItem =
   | { type: 'integer'; value: number }
   | { type: 'decimal'; value: number }
   | { type: 'string'; value: string }
   | { type: 'token'; value: string }
-  | { type: 'binary'; value: Buffer }
+  | { type: 'binary'; value: Uint8Array }
   | { type: 'boolean'; value: boolean };
 
 export type Parameters = ReadonlyArray<readonly [key: string, value: BareItem]>;
@@ -169,8 +172,8 @@ class Parser {
     const encoded = this.s.slice(start, this.#pos);
     this.#expect(':');
     // Canonical padded base64 only: one value, one spelling.
-    const value = Buffer.from(encoded, 'base64');
-    if (value.toString('base64') !== encoded) throw new ParseError('byte sequences are padded base64');
+    const value = fromCanonicalBase64(encoded);
+    if (value === undefined) throw new ParseError('byte sequences are padded base64');
     return { type: 'binary', value };
   }
 
@@ -249,7 +252,7 @@ export function serializeBareItem(item: BareItem): string {
       if (!/^[A-Za-z*][!#$%&'*+\-.^_`|~0-9A-Za-z:/]*$/.test(item.value)) throw new TypeError('not a structured-field token');
       return item.value;
     case 'binary':
-      return `:${item.value.toString('base64')}:`;
+      return `:${toBase64(item.value)}:`;
     case 'boolean':
       return item.value ? '?1' : '?0';
   }

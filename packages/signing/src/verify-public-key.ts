@@ -8,7 +8,8 @@
  */
 import { createHash, type KeyObject } from 'node:crypto';
 import { diagnoseRsaSignature, isPublicKeyObject, keyPolicy, MAX_RSA_BITS, verifyMessage, type PublicKeyAlgorithm } from './public-key.js';
-import { isBytesOrString, messageBytes, v2Parts } from './sign-request.js';
+import { isBytesOrString, messageBytes } from './bytes.js';
+import { v2Parts } from './request-message.js';
 
 export interface PublicKeyCheckInput {
   publicKeys: unknown;
@@ -87,7 +88,7 @@ function usableKeys(publicKeys: unknown): UsableKey[] {
   return usable;
 }
 
-function safeVerify(candidate: UsableKey, message: Buffer, signature: Buffer): boolean {
+function safeVerify(candidate: UsableKey, message: Uint8Array, signature: Buffer): boolean {
   try {
     return verifyMessage(candidate.algorithm, candidate.key, message, signature);
   } catch {
@@ -133,7 +134,7 @@ function malformedMessage(value: unknown, decoded: Buffer | undefined, keys: rea
 }
 
 /** A sharper first sentence when an RSA signature is valid but made with the wrong padding or salt length. */
-function mismatchHint(candidates: readonly UsableKey[], message: Buffer, signature: Buffer): string {
+function mismatchHint(candidates: readonly UsableKey[], message: Uint8Array, signature: Buffer): string {
   for (const candidate of candidates) {
     if (candidate.algorithm !== 'rsa-pss-sha256') continue;
     let diagnosis: ReturnType<typeof diagnoseRsaSignature>;

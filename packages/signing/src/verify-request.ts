@@ -10,7 +10,9 @@ import { type KeyObject, timingSafeEqual } from 'node:crypto';
 import { tryCanonicalJson } from './canonical-json.js';
 import { publicKeysGiven } from './public-key.js';
 import { checkTimestamp, MISSING_TIMESTAMP_MESSAGE } from './timestamp.js';
-import { hmacDigest, isBytesOrString, v1Parts, v2Parts, type MessagePart, type SignatureScheme } from './sign-request.js';
+import { isBytesOrString, type MessagePart } from './bytes.js';
+import { type SignatureScheme, v1Parts, v2Parts } from './request-message.js';
+import { hmacDigest } from './sign-request.js';
 import {
   checkPublicKeySignature,
   PUBLIC_KEY_MISSING_SIGNATURE,
