@@ -6,6 +6,7 @@
 //   node receiver.mjs --verify-standardwebhooks < deliveries.jsonl   # the same, with the standardwebhooks package
 //
 // The guide is docs/webhooks.md.
+import { realpathSync } from 'node:fs';
 import { createServer } from 'node:http';
 import { createInterface } from 'node:readline';
 import { pathToFileURL } from 'node:url';
@@ -74,7 +75,8 @@ function serve(secret, port) {
   server.listen(port, 'localhost', () => console.log(`Listening on http://localhost:${server.address().port}/`));
 }
 
-if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
+// Run as a program (not imported); realpath, so that a symlinked checkout runs it too.
+if (process.argv[1] && import.meta.url === pathToFileURL(realpathSync(process.argv[1])).href) {
   const mode = process.argv[2];
   if (mode === '--verify') process.exitCode = await checkSavedDeliveries(verify);
   else if (mode === '--verify-standardwebhooks') process.exitCode = await checkSavedDeliveries(verifyWithStandardWebhooks);

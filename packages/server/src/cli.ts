@@ -9,8 +9,12 @@ import { registerWebhookCommands } from './cli/webhook-commands.js';
 import { registerSigningKeyCommands } from './cli/signing-key-commands.js';
 import { registerAuditCommands } from './cli/audit-commands.js';
 import { registerAlertCommands } from './cli/alert-commands.js';
+import { registerRequestCommand } from './cli/request-command.js';
+import { registerSignCommand } from './cli/sign-command.js';
+import { registerVerifyCommand } from './cli/verify-command.js';
+import { registerListenCommand } from './cli/listen-command.js';
+import { registerTriggerCommand } from './cli/trigger-command.js';
 import { ConfigError, loadConfig } from './config/load-config.js';
-import { startGateway } from './main.js';
 import { startBanner } from './start-banner.js';
 
 const program = new Command()
@@ -34,6 +38,8 @@ program
     }
     let gateway;
     try {
+      // Loaded here, not at the top: the other commands are thin clients and should not pay for the whole gateway at every start.
+      const { startGateway } = await import('./main.js');
       gateway = await startGateway(config);
     } catch (err) {
       // Configuration found wrong only when used (a bad TLS certificate, a KEK that does not open the database's keys) is still a configuration error.
@@ -71,6 +77,12 @@ registerSigningKeyCommands(program);
 // `audit verify` reads the database itself, so that verifying does not trust the gateway it checks.
 registerAuditCommands(program);
 registerAlertCommands(program);
+// The merchant developer's commands: signed requests and signature debugging with merchant credentials, not the admin token.
+registerRequestCommand(program);
+registerSignCommand(program);
+registerVerifyCommand(program);
+registerListenCommand(program);
+registerTriggerCommand(program);
 
 program.parseAsync().catch((err: unknown) => {
   process.stderr.write(`tijori: ${err instanceof Error ? err.message : String(err)}\n`);
