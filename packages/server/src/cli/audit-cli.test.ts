@@ -1,11 +1,12 @@
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { once } from 'node:events';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
+import { promisify } from 'node:util';
 import { loadConfig } from '../config/load-config.js';
 import { createLogger } from '../lib/logger.js';
 import { startGateway } from '../main.js';
@@ -126,5 +127,16 @@ describe('tijori audit list and export, through the admin API', () => {
     const verify = await tijori(['audit', 'verify', '--file', file]);
     assert.equal(verify.code, 0, verify.stdout + verify.stderr);
     assert.match(verify.stdout, OK);
+    assert.equal(run.stderr, '', 'piped, nothing but the records: no progress');
+  });
+
+  it('shows its progress on a terminal (stderr), and stdout stays the records', async () => {
+    // script(1) gives the export a pseudo-terminal, as a person running it would have; stdout goes to a file.
+    const out = join(mkdtempSync(join(tmpdir(), 'tijori-export-tty-')), 'audit.jsonl');
+    const command = `TIJORI_URL=${cli.base} TIJORI_ADMIN_TOKEN=${cli.token} ${process.execPath} ${CLI} audit export > ${out}`;
+    const tty = await promisify(execFile)('script', ['-qec', command, '/dev/null']);
+    assert.match(tty.stdout, /tijori: exported \d+ records\r?\n/);
+    const lines = readFileSync(out, 'utf8').trim().split('\n');
+    assert.ok(lines.every((l) => l.startsWith('{"seq":')), 'the file holds records only');
   });
 });

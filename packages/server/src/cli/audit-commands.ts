@@ -199,15 +199,22 @@ export async function runAuditExport(options: CommonOptions & FilterOptions & { 
   for (const warning of connection.warnings) io.stderr(`tijori: warning: ${warning}\n`);
   const client = new AdminClient({ baseUrl: connection.baseUrl, token: connection.token });
   let afterSeq = options.afterSeq === undefined ? undefined : Number(options.afterSeq);
+  // A long export shows its progress to a person watching (stderr on a terminal); redirected, stderr stays quiet.
+  let exported = 0;
+  const progress = (end: string) => io.stderrIsTTY && io.stderr(`\rtijori: exported ${exported} records${end}`);
   for (;;) {
     const page = await client.listAudit({ ...filter.query, after_seq: afterSeq, limit: 1000 });
     if (!page.ok) {
+      if (exported > 0) progress('\n');
       io.stderr(`tijori: ${page.kind === 'unreachable' ? page.message : `${page.body.error_code}: ${page.body.message} (${page.body.request_id})`}\n`);
       return io.setExitCode(page.kind === 'unreachable' ? EXIT.unreachable : EXIT.refused);
     }
     io.stdout(page.body.records.map((r) => `${JSON.stringify(r)}\n`).join(''));
+    exported += page.body.records.length;
     if (page.body.next_after_seq === null) break;
+    progress('…');
     afterSeq = page.body.next_after_seq;
   }
+  progress('\n');
   io.setExitCode(EXIT.ok);
 }

@@ -25,6 +25,8 @@ export interface CliIo {
   env: CliEnv;
   cwd: string;
   setExitCode(code: number): void;
+  /** True when a person watches stderr: progress goes there then, and only then. */
+  stderrIsTTY?: boolean;
 }
 
 export const processIo: CliIo = {
@@ -35,6 +37,7 @@ export const processIo: CliIo = {
   setExitCode: (code) => {
     process.exitCode = code;
   },
+  stderrIsTTY: process.stderr.isTTY === true,
 };
 
 /** --url, --token and --json on a command that calls the admin API. */
