@@ -26,6 +26,11 @@ import { AnomalyDetector } from './core/anomaly-detector.js';
 import { SecurityAlerts } from './core/security-alerts.js';
 import { knownAddressesOfKey } from './store/queries/api-key-usage.js';
 import { buildApp } from './http/app.js';
+import { DashboardAccounts } from './core/dashboard/accounts.js';
+import { PasswordHasher } from './core/dashboard/passwords.js';
+import { DashboardSessions } from './core/dashboard/sessions.js';
+import { SignInThrottle } from './core/dashboard/sign-in-throttle.js';
+import { parseDashboardOrigins } from './http/dashboard/origin-policy.js';
 import { createClientAddressResolver } from './http/client-address.js';
 import { createHttpsDetector } from './http/https-only.js';
 import { buildMetricsListener } from './http/metrics-listener.js';
@@ -201,6 +206,21 @@ export async function startGateway(config: Config, options: StartOptions = {}): 
     const onSigningKeyError = (err: unknown) => logger.warn({ err }, 'could not reload the response-signing keys; still signing with the key in memory, retrying at the next interval');
     const unlistenSigningKeys = await db.listen(SIGNING_KEY_CHANGES_CHANNEL, () => void signingKeys.reload().catch(onSigningKeyError));
     signingKeys.startReloading(SIGNING_KEY_RELOAD_MS, onSigningKeyError);
+    const dashboardOrigins = parseDashboardOrigins(config.dashboardOrigins, publicBaseUrl);
+    const dashboardSessions = new DashboardSessions(db, clock, { idleMs: config.dashboardSessionIdleSeconds * 1000, absoluteMs: config.dashboardSessionAbsoluteSeconds * 1000 });
+    const signInThrottle = new SignInThrottle(db, rateLimiter, clock, { failuresPerHourPerIp: config.dashboardSignInFailuresPerHourPerIp });
+    const dashboardAccounts = new DashboardAccounts({
+      db,
+      keyring,
+      clock,
+      hasher: new PasswordHasher({ memoryKib: config.dashboardArgon2MemoryKib, iterations: config.dashboardArgon2Iterations, parallelism: 1 }),
+      throttle: signInThrottle,
+      sessions: dashboardSessions,
+    });
+    const dashboardCleanup = setInterval(() => {
+      Promise.all([dashboardSessions.prune(), signInThrottle.prune()]).catch((err: unknown) => logger.warn({ err }, 'could not delete ended dashboard sessions or old sign-in failures; retrying next hour'));
+    }, LISTENER_CLEANUP_MS);
+    dashboardCleanup.unref();
     const anomalies = config.alertsEnabled ? startAnomalyRules(config, { db, clock, logger, rateLimiter, metrics }) : undefined;
     const app = await buildApp({
       db,
@@ -228,6 +248,7 @@ export async function startGateway(config: Config, options: StartOptions = {}): 
       keyProvider,
       tls: tls?.options,
       httpsOnly: config.mode === 'production' ? { isHttps } : undefined,
+      dashboard: { accounts: dashboardAccounts, origins: dashboardOrigins, mode: config.mode, signUpEnabled: config.dashboardSignUpEnabled },
       // With a metrics port, /metrics lives there alone; without one, behind the admin token, or nowhere.
       metrics: { collector: metrics, token: config.metricsPort === undefined && adminToken ? new AdminToken(adminToken.token) : undefined },
     });
@@ -262,6 +283,7 @@ export async function startGateway(config: Config, options: StartOptions = {}): 
           () => void webhookWake.close(),
           () => app.close(),
           () => void clearInterval(listenerCleanup),
+          () => void clearInterval(dashboardCleanup),
           () => metricsApp?.close(),
           () => usage.stop(),
           async () => {

@@ -62,6 +62,13 @@ export const CONFIG_SCHEMA = {
     alertRateBaselineMinutes: { type: 'integer', minimum: 1, maximum: 1440, default: 15, description: 'Minutes of traffic the request-rate baseline averages (a process raises no rate alert before it has watched this long).' },
     metricsPort: { type: 'integer', minimum: 0, maximum: 65535, description: 'Serve GET /metrics without authentication on this port (bound to metricsHost) instead of behind the admin token on the main port; 0 picks a free port.' },
     metricsHost: { type: 'string', minLength: 1, default: '127.0.0.1', description: 'Interface the metrics port binds to.' },
+    dashboardOrigins: { type: 'string', default: '', description: 'Comma-separated origins (scheme://host[:port]) the dashboard API accepts requests and state changes from, with CORS credentials; empty = the publicBaseUrl origin only.' },
+    dashboardSignUpEnabled: { type: 'boolean', default: true, description: 'Let anyone create a merchant and its owner account at POST /dashboard/api/sign-up; off, accounts are added by owners only.' },
+    dashboardSessionIdleSeconds: { type: 'integer', minimum: 60, maximum: 86400, default: 1800, description: 'A dashboard session unused for this long ends.' },
+    dashboardSessionAbsoluteSeconds: { type: 'integer', minimum: 300, maximum: 604800, default: 43200, description: 'A dashboard session ends this long after sign-in, however active.' },
+    dashboardSignInFailuresPerHourPerIp: { type: 'integer', minimum: 1, maximum: 1000000, default: 100, description: 'Failed dashboard sign-ins (passwords and codes) a client address may make per hour before it is refused (429).' },
+    dashboardArgon2MemoryKib: { type: 'integer', minimum: 1024, maximum: 4194304, default: 19456, description: 'argon2id memory per password hash, in KiB (OWASP minimum 19456); existing hashes keep their own parameters.' },
+    dashboardArgon2Iterations: { type: 'integer', minimum: 1, maximum: 100, default: 2, description: 'argon2id passes per password hash.' },
     shutdownGraceMs: { type: 'integer', minimum: 0, maximum: 600000, default: 10000, description: 'How long SIGTERM waits for in-flight requests.' },
   },
 } as const;

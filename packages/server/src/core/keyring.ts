@@ -209,8 +209,22 @@ export class Keyring {
    * punctuation), so the look-up finds what the customer typed differently.
    */
   blindIndex(merchantId: string, field: 'email' | 'phone', value: string): string {
-    const normalised = field === 'email' ? value.normalize('NFC').trim().toLowerCase() : value.replace(/[^0-9]/g, '');
-    return createHmac('sha256', this.#blindIndexKey).update(`${field}\n${merchantId}\n${normalised}`).digest('base64url');
+    return this.#blindIndex(merchantId, field, value);
+  }
+
+  /**
+   * The blind index of a dashboard user's email. Sign-in looks the account
+   * up before it knows the merchant, so this one has a single gateway-wide
+   * scope ('system', which no merchant id can equal) and a field name of its
+   * own, so it never equals a customer's index for the same address.
+   */
+  userEmailIndex(email: string): string {
+    return this.#blindIndex(SYSTEM_OWNER, 'user_email', email);
+  }
+
+  #blindIndex(scope: string, field: 'email' | 'phone' | 'user_email', value: string): string {
+    const normalised = field === 'phone' ? value.replace(/[^0-9]/g, '') : value.normalize('NFC').trim().toLowerCase();
+    return createHmac('sha256', this.#blindIndexKey).update(`${field}\n${scope}\n${normalised}`).digest('base64url');
   }
 }
 

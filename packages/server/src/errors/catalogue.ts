@@ -52,6 +52,26 @@ export const ERRORS = {
   listener_not_found: { status: 404, message: 'No such open listener for this API key; open a new one.' },
   alert_not_found: { status: 404, message: 'No such security alert.' },
 
+  // Dashboard API (/dashboard/api/): signed-in merchant users, cookies and CSRF
+  dashboard_sign_in_required: { status: 401, message: 'Sign in to the dashboard first (the session is missing, expired or revoked).' },
+  invalid_credentials: { status: 401, message: 'The email or password is not right.' },
+  invalid_second_factor: { status: 401, message: 'The authentication code or recovery code is not right, or was already used.' },
+  sign_in_throttled: { status: 429, message: 'Too many failed sign-ins; retry after the time in Retry-After.' },
+  sign_up_disabled: { status: 403, message: 'Sign-up is turned off on this gateway; ask its operator or an owner of your merchant for an account.' },
+  weak_password: { status: 400, message: 'The password is not allowed.' },
+  email_taken: { status: 409, message: 'An account with this email already exists.' },
+  csrf_token_invalid: { status: 403, message: 'The X-CSRF-Token header is missing or does not belong to this session; fetch it again from GET /dashboard/api/csrf.' },
+  origin_not_allowed: { status: 403, message: 'This request came from an origin the dashboard does not accept.' },
+  role_not_allowed: { status: 403, message: 'Your role in this merchant does not allow this.' },
+  reauthentication_required: { status: 403, message: 'Confirm your password or authentication code again (POST /dashboard/api/reauth) before this action.' },
+  two_factor_enrolment_required: { status: 403, message: 'Your merchant requires two-factor authentication: enrol an authenticator app before anything else.' },
+  two_factor_already_enabled: { status: 409, message: 'Two-factor authentication is already on for this account.' },
+  two_factor_not_enrolled: { status: 409, message: 'Start enrolment first (POST /dashboard/api/2fa/enrol).' },
+  two_factor_required_by_merchant: { status: 409, message: 'Your merchant requires two-factor authentication, so it cannot be turned off.' },
+  last_owner: { status: 409, message: 'A merchant must keep at least one owner.' },
+  user_not_found: { status: 404, message: 'No such user in your merchant.' },
+  session_not_found: { status: 404, message: 'No such live session of yours.' },
+
   // 5xx: ours, never the caller's fault
   internal_error: { status: 500, message: 'Something went wrong on our side. Quote the request_id to support.' },
   service_unavailable: { status: 503, message: 'The service is temporarily unavailable; retry with a fresh signature.' },

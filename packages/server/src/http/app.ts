@@ -11,6 +11,7 @@ import type { AuditTrail } from '../core/audit-trail.js';
 import type { RateLimiter } from '../rate-limit/rate-limiter.js';
 import { adminApi } from './admin/admin-api.js';
 import { registerCheckout } from './checkout/checkout-routes.js';
+import { registerDashboardStatic } from './dashboard-static.js';
 import type { ClientAddressResolver } from './client-address.js';
 import type { Keyring } from '../core/keyring.js';
 import type { Clock } from '../lib/clock.js';
@@ -42,6 +43,8 @@ import { registerSecurityHeaders } from './security-headers.js';
 import type { TlsServerOptions } from './tls-files.js';
 import type { EndpointPolicy } from '../webhooks/ssrf-guard.js';
 import type { KeyProvider } from '../kek/key-provider.js';
+import type { DashboardAccounts } from '../core/dashboard/accounts.js';
+import { DASHBOARD_API_PREFIX, dashboardApi } from './dashboard/dashboard-api.js';
 
 export interface AppDeps {
   db: Db;
@@ -78,6 +81,8 @@ export interface AppDeps {
   tls: TlsServerOptions | undefined;
   /** Set (production): refuse requests that did not arrive over HTTPS, send HSTS on those that did. */
   httpsOnly: { isHttps: HttpsDetector } | undefined;
+  /** The dashboard API (/dashboard/api/): accounts and sessions, the origins it answers to, and the transport mode (for the cookie's Secure flag). */
+  dashboard: { accounts: DashboardAccounts; origins: ReadonlySet<string>; mode: 'sandbox' | 'production'; signUpEnabled: boolean };
   /** Every reply is counted in `collector`; with `token` set, GET /metrics is served here behind it (unset: on the metrics port, or off). */
   metrics: { collector: GatewayMetrics; token: AdminToken | undefined };
 }
@@ -162,6 +167,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   jwksRoute(app, deps.signingKeys);
   // The customer-facing checkout page: HTML, its own scope, no request signing (the link's token is the credential).
   await registerCheckout(app, { db: deps.db, keyring: deps.keyring, clock: deps.clock, publicBaseUrl: deps.publicBaseUrl });
+  registerDashboardStatic(app); // the merchant dashboard's built page at /dashboard/ (not /dashboard/api/)
 
   // The merchant API: its own scope, so its body parser and authentication apply to it alone.
   await app.register(async function merchantApi(api) {
@@ -187,6 +193,14 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     webhookDeliveryRoutes(api, { ...routeDeps, db: deps.db });
     webhookListenRoute(api, { db: deps.db, clock: deps.clock, wake: deps.webhookWake });
   });
+
+  // The dashboard's API: its own scope (cookie sessions, CSRF and CORS), sharing nothing with /api/ or /admin/.
+  await app.register(
+    async function dashboardScope(scope) {
+      await dashboardApi(scope, { ...deps.dashboard, db: deps.db, clock: deps.clock, bodyLimitBytes: deps.bodyLimitBytes, clientAddress: deps.clientAddress });
+    },
+    { prefix: DASHBOARD_API_PREFIX },
+  );
 
   const admin = deps.admin;
   if (admin) {

@@ -16,6 +16,8 @@ export const ID_PREFIX = {
   request: 'req_',
   gatewaySigningKey: 'gsk_',
   securityAlert: 'alr_',
+  dashboardUser: 'usr_',
+  dashboardSession: 'ses_',
   testApiKey: 'pk_test_',
   liveApiKey: 'pk_live_',
   testSecretKey: 'sk_test_',

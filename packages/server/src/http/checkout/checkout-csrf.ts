@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import type { Keyring } from '../../core/keyring.js';
+import { readCookieValues } from '../cookie-values.js';
 
 /**
  * Signed double-submit CSRF for the checkout form. The page sets a random
@@ -26,17 +27,7 @@ export function newCsrfCookieValue(): string {
  * picking just one would let a planted cookie lock the customer out.
  */
 export function readCsrfCookies(header: string | undefined): string[] {
-  if (!header) return [];
-  const values: string[] = [];
-  for (const part of header.split(';')) {
-    const eq = part.indexOf('=');
-    if (eq < 0 || part.slice(0, eq).trim() !== CSRF_COOKIE) continue;
-    const value = part.slice(eq + 1).trim();
-    if (COOKIE_VALUE.test(value)) values.push(value);
-    // A browser holds one or two; more is someone stuffing the header to make us sign in a loop.
-    if (values.length === 4) break;
-  }
-  return values;
+  return readCookieValues(header, CSRF_COOKIE, COOKIE_VALUE);
 }
 
 /**

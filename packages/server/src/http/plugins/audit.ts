@@ -10,13 +10,13 @@ export interface AuditPluginOptions {
   clientAddress: ClientAddressResolver;
 }
 
-// Every merchant and admin call, refusals and unknown routes under them included.
-const AUDITED = /^\/(api|admin)(\/|\?|$)/;
+// Every merchant, admin and dashboard API call, refusals and unknown routes under them included.
+const AUDITED = /^\/(api|admin|dashboard\/api)(\/|\?|$)/;
 // A path is an identifier, not a payload: anything longer is cut (the URL limit of Node's parser is ~16 KiB).
 const MAX_PATH = 2048;
 
 /**
- * Appends one audit record per /api/ and /admin/ reply, after it is sent
+ * Appends one audit record per /api/, /admin/ and /dashboard/api/ reply, after it is sent
  * (onResponse), so the client never waits for it. What is recorded is
  * listed here and nowhere else: time, request id, merchant and key (when
  * authentication named one), client address, method, path without the
@@ -50,7 +50,8 @@ export function registerAudit(app: FastifyInstance, options: AuditPluginOptions)
     return {
       at: new Date(clock.nowMs()).toISOString(),
       request_id: request.id,
-      merchant_id: key ? key.merchantId : null,
+      // A dashboard call names the signed-in user's merchant (set by http/dashboard's access hook).
+      merchant_id: key ? key.merchantId : (request.dashboardMerchantId ?? null),
       key_id: key ? key.keyId : null,
       // request-auth resolved it for /api/; admin calls and 404s are resolved here, by the same rules.
       client_ip: request.clientIp || clientAddress(request.socket.remoteAddress, request.headers['x-forwarded-for']),

@@ -1,0 +1,125 @@
+import type { ComponentChildren } from 'preact';
+import { useState } from 'preact/hooks';
+import type { Result } from './api.js';
+import { href, onLinkClick } from './router.js';
+import { useAction } from './use-action.js';
+
+export function Brand() {
+  return (
+    <a class="brand" href={href('/')} onClick={onLinkClick('/')}>
+      <span class="brand-mark" aria-hidden="true">T</span>
+      <span>Tijori</span>
+    </a>
+  );
+}
+
+export function Alert(props: { kind: 'error' | 'ok' | 'warn'; children: ComponentChildren }) {
+  return (
+    <div class={`alert alert-${props.kind}`} role={props.kind === 'error' ? 'alert' : 'status'}>
+      {props.children}
+    </div>
+  );
+}
+
+export function Field(props: {
+  id: string;
+  label: string;
+  type: 'email' | 'password' | 'text';
+  value: string;
+  onInput: (value: string) => void;
+  autoComplete?: string;
+  hint?: string;
+  required?: boolean;
+  minLength?: number;
+  inputMode?: 'numeric' | 'text';
+  className?: string;
+  autoFocus?: boolean;
+}) {
+  return (
+    <div class="field">
+      <label for={props.id}>{props.label}</label>
+      <input
+        id={props.id}
+        name={props.id}
+        // Preact 11 types <input> as a union by `type`; each of ours is a plain text-like box.
+        type={props.type as 'text'}
+        class={props.className}
+        value={props.value}
+        onInput={(e) => props.onInput((e.currentTarget as HTMLInputElement).value)}
+        autoComplete={props.autoComplete}
+        required={props.required ?? true}
+        minLength={props.minLength}
+        inputMode={props.inputMode}
+        autoFocus={props.autoFocus}
+        aria-describedby={props.hint ? `${props.id}-hint` : undefined}
+      />
+      {props.hint ? (
+        <p class="hint" id={`${props.id}-hint`}>
+          {props.hint}
+        </p>
+      ) : null}
+    </div>
+  );
+}
+
+/** Copies `text` with the async clipboard API; says whether it worked, since a browser may refuse. */
+export function CopyButton(props: { text: string; label: string }) {
+  const [state, setState] = useState<'idle' | 'copied' | 'failed'>('idle');
+  async function copy() {
+    try {
+      await navigator.clipboard.writeText(props.text);
+      setState('copied');
+    } catch {
+      setState('failed');
+    }
+  }
+  return (
+    <button type="button" class="secondary small" onClick={copy}>
+      {state === 'copied' ? 'Copied' : state === 'failed' ? 'Copy failed: select and copy by hand' : props.label}
+    </button>
+  );
+}
+
+/** Local time, to the minute: sessions and sign-ins are read by people. */
+export function formatTime(iso: string | undefined): string {
+  if (!iso) return 'unknown';
+  const date = new Date(iso);
+  if (Number.isNaN(date.getTime())) return iso;
+  return date.toLocaleString(undefined, { dateStyle: 'medium', timeStyle: 'short' });
+}
+
+/**
+ * Sensitive actions (changing 2FA, live keys, webhook endpoints) ask for the
+ * password again when the session's last proof is more than a few minutes
+ * old: the server answers reauthentication_required, this form proves it,
+ * and the caller retries the action.
+ */
+export function ReauthForm(props: { submit: (password: string) => Promise<Result<unknown>>; onDone: () => void; onCancel: () => void }) {
+  const [password, setPassword] = useState('');
+  const { busy, error, run } = useAction();
+  function submit(event: Event) {
+    event.preventDefault();
+    void run(
+      () => props.submit(password),
+      () => {
+        setPassword('');
+        props.onDone();
+      },
+    );
+  }
+  return (
+    <form onSubmit={submit} class="reauth">
+      <p class="hint">For your security, confirm your password to continue.</p>
+      {error ? <Alert kind="error">{error}</Alert> : null}
+      <Field id="reauth-password" label="Password" type="password" value={password} onInput={setPassword} autoComplete="current-password" autoFocus />
+      <div class="actions">
+        <button type="submit" class="primary" disabled={busy}>
+          {busy ? 'Checking…' : 'Confirm'}
+        </button>
+        <button type="button" class="secondary" onClick={props.onCancel}>
+          Cancel
+        </button>
+      </div>
+    </form>
+  );
+}
