@@ -1,6 +1,6 @@
 import type { ComponentChildren } from 'preact';
 import { useState } from 'preact/hooks';
-import type { Result } from './api.js';
+import { api, type ApiError } from './api.js';
 import { href, onLinkClick } from './router.js';
 import { useAction } from './use-action.js';
 
@@ -90,28 +90,33 @@ export function formatTime(iso: string | undefined): string {
 
 /**
  * Sensitive actions (changing 2FA, live keys, webhook endpoints) ask for the
- * password again when the session's last proof is more than a few minutes
- * old: the server answers reauthentication_required, this form proves it,
- * and the caller retries the action.
+ * password or a TOTP code again when the session's last proof is more than a
+ * few minutes old: the server answers reauthentication_required, this form
+ * proves it (POST /reauth takes either), and the caller retries the action.
  */
-export function ReauthForm(props: { submit: (password: string) => Promise<Result<unknown>>; onDone: () => void; onCancel: () => void }) {
-  const [password, setPassword] = useState('');
+export function ReauthForm(props: { onDone: () => void; onCancel: () => void; allowCode?: boolean }) {
+  const [useCode, setUseCode] = useState(false);
+  const [value, setValue] = useState('');
   const { busy, error, run } = useAction();
   function submit(event: Event) {
     event.preventDefault();
     void run(
-      () => props.submit(password),
+      () => api.reauthenticate(useCode ? { code: value.replace(/\s+/g, '') } : { password: value }),
       () => {
-        setPassword('');
+        setValue('');
         props.onDone();
       },
     );
   }
   return (
     <form onSubmit={submit} class="reauth">
-      <p class="hint">For your security, confirm your password to continue.</p>
+      <p class="hint">For your security, confirm your {useCode ? 'authenticator code' : 'password'} to continue.</p>
       {error ? <Alert kind="error">{error}</Alert> : null}
-      <Field id="reauth-password" label="Password" type="password" value={password} onInput={setPassword} autoComplete="current-password" autoFocus />
+      {useCode ? (
+        <Field id="reauth-code" label="Code from the app" type="text" value={value} onInput={setValue} autoComplete="one-time-code" inputMode="numeric" className="code" autoFocus />
+      ) : (
+        <Field id="reauth-password" label="Password" type="password" value={value} onInput={setValue} autoComplete="current-password" autoFocus />
+      )}
       <div class="actions">
         <button type="submit" class="primary" disabled={busy}>
           {busy ? 'Checking…' : 'Confirm'}
@@ -119,7 +124,47 @@ export function ReauthForm(props: { submit: (password: string) => Promise<Result
         <button type="button" class="secondary" onClick={props.onCancel}>
           Cancel
         </button>
+        {props.allowCode ? (
+          <button
+            type="button"
+            class="link"
+            onClick={() => {
+              setUseCode(!useCode);
+              setValue('');
+            }}
+          >
+            {useCode ? 'Use your password instead' : 'Use an authenticator code instead'}
+          </button>
+        ) : null}
       </div>
     </form>
   );
+}
+
+/**
+ * The re-authentication step for any screen: `guard(retry)` is the `handled`
+ * argument of useAction's run; when the server asks for re-authentication it
+ * shows `form` (render it where the action's button is) and, once the
+ * password or code is accepted, runs `retry`.
+ */
+export function useReauth(allowCode: boolean) {
+  const [retry, setRetry] = useState<(() => void) | undefined>(undefined);
+  function guard(next: () => void) {
+    return (failure: ApiError): boolean => {
+      if (failure.code !== 'reauthentication_required') return false;
+      setRetry(() => next);
+      return true;
+    };
+  }
+  const form = retry ? (
+    <ReauthForm
+      allowCode={allowCode}
+      onDone={() => {
+        setRetry(undefined);
+        retry();
+      }}
+      onCancel={() => setRetry(undefined)}
+    />
+  ) : null;
+  return { guard, form, asking: retry !== undefined };
 }

@@ -3,6 +3,11 @@ import { api, type Me, type Mode } from './api.js';
 import { Brand } from './components.js';
 import { href, navigate, onLinkClick } from './router.js';
 import { ComingSoonScreen } from './screens/coming-soon.js';
+import { AuditScreen } from './screens/audit.js';
+import { DebuggerScreen } from './screens/debugger.js';
+import { KeysScreen } from './screens/keys.js';
+import { OrdersScreen } from './screens/orders.js';
+import { WebhooksScreen } from './screens/webhooks.js';
 import { OverviewScreen } from './screens/overview.js';
 import { SecurityScreen } from './screens/security.js';
 
@@ -15,12 +20,12 @@ interface NavEntry {
 
 export const NAV: readonly NavEntry[] = [
   { route: '/', label: 'Overview', built: true },
-  { route: '/keys', label: 'API keys', built: false },
-  { route: '/webhooks', label: 'Webhooks', built: false },
-  { route: '/orders', label: 'Orders', built: false },
-  { route: '/audit', label: 'Audit log', built: false },
+  { route: '/keys', label: 'API keys', built: true },
+  { route: '/webhooks', label: 'Webhooks', built: true },
+  { route: '/orders', label: 'Orders', built: true },
+  { route: '/audit', label: 'Audit log', built: true },
   { route: '/security', label: 'Security', built: true },
-  { route: '/debugger', label: 'Signature debugger', built: false },
+  { route: '/debugger', label: 'Signature debugger', built: true },
 ];
 
 const MODE_KEY = 'tijori.dashboard.mode';
@@ -62,6 +67,11 @@ export function Shell(props: { me: Me; route: string; onMeChange: () => Promise<
   let screen;
   if (mustEnrol || route === '/security') screen = <SecurityScreen me={me} onMeChange={props.onMeChange} />;
   else if (route === '/') screen = <OverviewScreen me={me} mode={mode} />;
+  else if (route === '/keys') screen = <KeysScreen me={me} mode={mode} />;
+  else if (route === '/webhooks') screen = <WebhooksScreen me={me} mode={mode} />;
+  else if (route === '/orders') screen = <OrdersScreen mode={mode} />;
+  else if (route === '/audit') screen = <AuditScreen />;
+  else if (route === '/debugger') screen = <DebuggerScreen mode={mode} />;
   else if (entry) screen = <ComingSoonScreen title={entry.label} />;
   else screen = <ComingSoonScreen title="Page not found" notFound />;
 

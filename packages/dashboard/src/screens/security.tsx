@@ -71,7 +71,7 @@ function TwoFactorCard(props: { me: Me; onMeChange: () => Promise<void> }) {
       {error ? <Alert kind="error">{error}</Alert> : null}
       {reauth ? (
         <ReauthForm
-          submit={api.reauthenticate}
+          allowCode={props.me.user.totpEnabled}
           onDone={() => {
             setReauth(false);
             start();

@@ -7,7 +7,7 @@
  */
 import { canonicalJson, DEFAULT_WEBHOOK_TOLERANCE_SECONDS, verifyWebhook, type VerifyWebhookResult, type WebhookConvention } from '@tijori/signing';
 import { utf8Text } from './data-option.js';
-import { JSON_STYLES, writeJson } from './json-styles.js';
+import { JSON_STYLES, writeJson } from '../lib/json-styles.js';
 
 export interface WebhookSignatureCase {
   /** The body exactly as received. */

@@ -5,7 +5,7 @@ import type { Command } from 'commander';
 import { type CapturedRequest, lastValue, mergeCaptured, parseHeaderOptions, parseHeadersFile } from './captured-headers.js';
 import { DEFAULT_URL } from './connection.js';
 import { parseJsonBytes, readData, utf8Text } from './data-option.js';
-import { explainRequestSignature, type RequestSignatureVerdict } from './explain-request-signature.js';
+import { explainRequestSignature, type RequestSignatureVerdict } from '../core/explain-request-signature.js';
 import { explainWebhookSignature } from './explain-webhook-signature.js';
 import { resolveSigner } from './merchant-credentials.js';
 import { maskSecrets, type MerchantIo, parseScheme, printWarnings, processMerchantIo, withV2Options } from './merchant-command.js';

@@ -39,7 +39,8 @@ export function customerContext(orderId: string): string {
   return `orders.customer_enc:${orderId}`;
 }
 
-function withCurrency(row: StoredOrder): Order {
+/** A stored order with its currency's table entry, as orderView needs it. */
+export function withCurrency(row: StoredOrder): Order {
   // Stored currencies were validated on the way in; an unknown one would be a corrupted row.
   const currencyInfo = findCurrency(row.currency);
   if (!currencyInfo) throw new Error(`order ${row.id} has unknown currency ${row.currency}`);

@@ -197,7 +197,25 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   // The dashboard's API: its own scope (cookie sessions, CSRF and CORS), sharing nothing with /api/ or /admin/.
   await app.register(
     async function dashboardScope(scope) {
-      await dashboardApi(scope, { ...deps.dashboard, db: deps.db, clock: deps.clock, bodyLimitBytes: deps.bodyLimitBytes, clientAddress: deps.clientAddress });
+      await dashboardApi(scope, {
+        ...deps.dashboard,
+        db: deps.db,
+        clock: deps.clock,
+        bodyLimitBytes: deps.bodyLimitBytes,
+        clientAddress: deps.clientAddress,
+        integration: {
+          keyring: deps.keyring,
+          orders: deps.orders,
+          publicBaseUrl: deps.publicBaseUrl,
+          orderLifetimeSeconds: deps.orderLifetimeSeconds,
+          onKeysChanged: (keys) => keys.forEach((k) => deps.resolver.forget(k)),
+          rateLimitPerMinute: deps.policy.rateLimitPerMinute,
+          rotationWarningDays: deps.policy.keyRotationWarningDays,
+          webhookPolicy: deps.webhookPolicy,
+          audit: deps.audit,
+          alerts: deps.anomalies?.alerts,
+        },
+      });
     },
     { prefix: DASHBOARD_API_PREFIX },
   );

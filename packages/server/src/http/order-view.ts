@@ -1,6 +1,7 @@
 import type { Keyring } from '../core/keyring.js';
 import { effectiveStatus, type Order } from '../core/orders.js';
 import { formatAmount } from '../lib/money.js';
+import type { AttemptSummary } from '../store/queries/orders.js';
 
 /** `return_data` of create and status replies: KwikPaisa v3 field names, amounts as decimal strings. */
 export interface OrderView {
@@ -75,14 +76,19 @@ export function orderView(order: Order, keyring: Keyring, publicBaseUrl: string,
     created_at: order.createdAt.toISOString(),
     updated_at: order.updatedAt.toISOString(),
     expires_at: order.expiresAt.toISOString(),
-    payment: order.payment && {
-      payment_id: order.payment.id,
-      payment_method: order.payment.method,
-      payment_status: order.payment.status,
-      bank_reference: order.payment.bankReference,
-      started_at: order.payment.startedAt.toISOString(),
-      completed_at: order.payment.completedAt?.toISOString() ?? null,
-    },
+    payment: order.payment && paymentView(order.payment),
+  };
+}
+
+/** One payment attempt, as `payment` in the order view shows the latest (the dashboard lists every one). */
+export function paymentView(p: AttemptSummary): NonNullable<OrderView['payment']> {
+  return {
+    payment_id: p.id,
+    payment_method: p.method,
+    payment_status: p.status,
+    bank_reference: p.bankReference,
+    started_at: p.startedAt.toISOString(),
+    completed_at: p.completedAt?.toISOString() ?? null,
   };
 }
 

@@ -14,7 +14,7 @@ export interface AlertAdminDeps {
   flush(): Promise<void>;
 }
 
-interface AlertQuery {
+export interface AlertQuery {
   merchant_id?: string;
   key_id?: string;
   rule?: string;
@@ -24,10 +24,10 @@ interface AlertQuery {
   limit?: string;
 }
 
-const ALERT_PARAM = { type: 'object', required: ['alertId'], properties: { alertId: { type: 'string', pattern: '^alr_[0-9a-f]{24}$' } } } as const;
+export const ALERT_PARAM = { type: 'object', required: ['alertId'], properties: { alertId: { type: 'string', pattern: '^alr_[0-9a-f]{24}$' } } } as const;
 
 // Query strings stay strings (the app's validator neither coerces nor fills in defaults).
-const QUERY = {
+export const QUERY = {
   type: 'object',
   additionalProperties: false,
   properties: {
@@ -50,21 +50,7 @@ export function alertAdminRoutes(app: FastifyInstance, deps: AlertAdminDeps): vo
 
   app.get<{ Querystring: AlertQuery }>('/admin/v1/alerts', {
     schema: { summary: 'List security alerts, newest first, by merchant, key, rule, state and time', tags: ['admin', 'alerts'], querystring: QUERY },
-    handler: async (request) => {
-      const q = request.query;
-      const filter: AlertFilter = {};
-      if (q.merchant_id !== undefined) filter.merchantId = q.merchant_id;
-      if (q.key_id !== undefined) filter.keyId = await keyIdOf(db, q.key_id);
-      if (q.rule !== undefined) filter.rule = q.rule;
-      if (q.state !== undefined) filter.state = q.state;
-      if (q.from !== undefined) filter.from = new Date(q.from);
-      if (q.to !== undefined) filter.to = new Date(q.to);
-      const limit = q.limit === undefined ? 100 : Number(q.limit);
-      await deps.flush();
-      const alerts = await listAlerts(db, filter, limit);
-      const last = alerts[alerts.length - 1];
-      return { alerts: alerts.map(alertView), next_to: alerts.length === limit && last ? last.firstSeenAt.toISOString() : null };
-    },
+    handler: async (request) => listAlertPage(deps, await alertFilterOf(request.query, (ref) => keyIdOf(db, ref)), request.query.limit),
   });
 
   app.get<{ Params: { alertId: string } }>('/admin/v1/alerts/:alertId', {
@@ -89,4 +75,25 @@ export function alertAdminRoutes(app: FastifyInstance, deps: AlertAdminDeps): vo
       return { alert: alertView(alert) };
     },
   });
+}
+
+/** The query's filters; `resolveKey` turns a key_id given as either form into the key_… id alerts carry. */
+export async function alertFilterOf(q: AlertQuery, resolveKey: (ref: string) => Promise<string>): Promise<AlertFilter> {
+  const filter: AlertFilter = {};
+  if (q.merchant_id !== undefined) filter.merchantId = q.merchant_id;
+  if (q.key_id !== undefined) filter.keyId = await resolveKey(q.key_id);
+  if (q.rule !== undefined) filter.rule = q.rule;
+  if (q.state !== undefined) filter.state = q.state;
+  if (q.from !== undefined) filter.from = new Date(q.from);
+  if (q.to !== undefined) filter.to = new Date(q.to);
+  return filter;
+}
+
+/** One page, newest first (shared with the dashboard, which forces merchant_id and mode). */
+export async function listAlertPage(deps: AlertAdminDeps, filter: AlertFilter, limitText: string | undefined) {
+  const limit = limitText === undefined ? 100 : Number(limitText);
+  await deps.flush();
+  const alerts = await listAlerts(deps.db, filter, limit);
+  const last = alerts[alerts.length - 1];
+  return { alerts: alerts.map(alertView), next_to: alerts.length === limit && last ? last.firstSeenAt.toISOString() : null };
 }

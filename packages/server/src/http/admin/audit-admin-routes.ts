@@ -1,5 +1,5 @@
 import { Readable } from 'node:stream';
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyReply } from 'fastify';
 import { auditRecordOf } from '../../core/audit-chain.js';
 import type { Db } from '../../store/db.js';
 import { KEY_ID_FILTER, keyIdOf } from './key-filter.js';
@@ -11,7 +11,7 @@ export interface AuditAdminDeps {
   flush(): Promise<void>;
 }
 
-interface AuditQuery {
+export interface AuditQuery {
   merchant_id?: string;
   key_id?: string;
   from?: string;
@@ -33,7 +33,7 @@ const STATUS_RANGE: Record<Outcome, [number, number]> = {
 };
 
 // Query strings stay strings (the app's validator neither coerces nor fills in defaults).
-const FILTERS = {
+export const FILTERS = {
   merchant_id: { type: 'string', pattern: '^mer_[0-9a-f]{24}$' },
   key_id: KEY_ID_FILTER,
   from: { type: 'string', format: 'date-time', description: 'inclusive' },
@@ -42,8 +42,8 @@ const FILTERS = {
   after_seq: { type: 'string', pattern: '^(0|[1-9][0-9]{0,14})$', description: 'records after this seq (paging)' },
 } as const;
 // 1-1000, default 100.
-const LIMIT = { type: 'string', pattern: '^(1000|[1-9][0-9]{0,2})$', description: '1-1000, default 100' } as const;
-const limitOf = (text: string | undefined) => (text === undefined ? 100 : Number(text));
+export const LIMIT = { type: 'string', pattern: '^(1000|[1-9][0-9]{0,2})$', description: '1-1000, default 100' } as const;
+export const limitOf = (text: string | undefined) => (text === undefined ? 100 : Number(text));
 // Rows per query while exporting: the export streams, so any size of log leaves memory flat.
 const EXPORT_PAGE = 1000;
 
@@ -55,17 +55,7 @@ const EXPORT_PAGE = 1000;
  */
 export function auditAdminRoutes(app: FastifyInstance, deps: AuditAdminDeps): void {
   const { db } = deps;
-
-  async function filterOf(q: AuditQuery): Promise<AuditFilter> {
-    const filter: AuditFilter = {};
-    if (q.merchant_id !== undefined) filter.merchantId = q.merchant_id;
-    if (q.key_id !== undefined) filter.keyId = await keyIdOf(db, q.key_id);
-    if (q.from !== undefined) filter.from = new Date(q.from);
-    if (q.to !== undefined) filter.to = new Date(q.to);
-    if (q.outcome !== undefined) [filter.statusMin, filter.statusMax] = STATUS_RANGE[q.outcome];
-    if (q.after_seq !== undefined) filter.afterSeq = Number(q.after_seq);
-    return filter;
-  }
+  const resolveKey = (ref: string) => keyIdOf(db, ref);
 
   app.get<{ Querystring: AuditQuery }>('/admin/v1/audit', {
     schema: {
@@ -73,14 +63,7 @@ export function auditAdminRoutes(app: FastifyInstance, deps: AuditAdminDeps): vo
       tags: ['admin', 'audit'],
       querystring: { type: 'object', additionalProperties: false, properties: { ...FILTERS, limit: LIMIT } },
     },
-    handler: async (request) => {
-      const filter = await filterOf(request.query);
-      const limit = limitOf(request.query.limit);
-      await deps.flush();
-      const records = (await listAuditRows(db, filter, limit)).map(auditRecordOf);
-      const last = records[records.length - 1];
-      return { records, next_after_seq: records.length === limit && last ? last.seq : null };
-    },
+    handler: async (request) => auditPage(deps, await auditFilterOf(request.query, resolveKey), limitOf(request.query.limit)),
   });
 
   app.get<{ Querystring: AuditQuery }>('/admin/v1/audit/export', {
@@ -89,16 +72,38 @@ export function auditAdminRoutes(app: FastifyInstance, deps: AuditAdminDeps): vo
       tags: ['admin', 'audit'],
       querystring: { type: 'object', additionalProperties: false, properties: FILTERS },
     },
-    handler: async (request, reply) => {
-      const filter = await filterOf(request.query);
-      await deps.flush();
-      // The export ends at the head as it is now: a consistent end, however long the stream takes.
-      const head = await readChainHead(db);
-      reply.type('application/x-ndjson; charset=utf-8');
-      reply.header('content-disposition', 'attachment; filename="tijori-audit.jsonl"');
-      return Readable.from(exportLines(db, { ...filter, upToSeq: head.seq }));
-    },
+    handler: async (request, reply) => sendAuditExport(deps, await auditFilterOf(request.query, resolveKey), reply),
   });
+}
+
+/** The query's filters; `resolveKey` turns a key_id given as either form into the key_… id records carry. */
+export async function auditFilterOf(q: AuditQuery, resolveKey: (ref: string) => Promise<string>): Promise<AuditFilter> {
+  const filter: AuditFilter = {};
+  if (q.merchant_id !== undefined) filter.merchantId = q.merchant_id;
+  if (q.key_id !== undefined) filter.keyId = await resolveKey(q.key_id);
+  if (q.from !== undefined) filter.from = new Date(q.from);
+  if (q.to !== undefined) filter.to = new Date(q.to);
+  if (q.outcome !== undefined) [filter.statusMin, filter.statusMax] = STATUS_RANGE[q.outcome];
+  if (q.after_seq !== undefined) filter.afterSeq = Number(q.after_seq);
+  return filter;
+}
+
+/** One page of the listing (shared with the dashboard, which forces merchant_id). */
+export async function auditPage(deps: AuditAdminDeps, filter: AuditFilter, limit: number) {
+  await deps.flush();
+  const records = (await listAuditRows(deps.db, filter, limit)).map(auditRecordOf);
+  const last = records[records.length - 1];
+  return { records, next_after_seq: records.length === limit && last ? last.seq : null };
+}
+
+/** The JSON-lines export as the reply (shared with the dashboard, which forces merchant_id). */
+export async function sendAuditExport(deps: AuditAdminDeps, filter: AuditFilter, reply: FastifyReply) {
+  await deps.flush();
+  // The export ends at the head as it is now: a consistent end, however long the stream takes.
+  const head = await readChainHead(deps.db);
+  reply.type('application/x-ndjson; charset=utf-8');
+  reply.header('content-disposition', 'attachment; filename="tijori-audit.jsonl"');
+  return Readable.from(exportLines(deps.db, { ...filter, upToSeq: head.seq }));
 }
 
 async function* exportLines(db: Db, filter: AuditFilter): AsyncGenerator<string> {

@@ -26,17 +26,18 @@ export interface WebhookAdminDeps {
 }
 
 const MERCHANT_PARAM = { type: 'object', required: ['merchantId'], properties: { merchantId: { type: 'string', pattern: '^mer_[0-9a-f]{24}$' } } } as const;
-const ENDPOINT_PARAM = { type: 'object', required: ['endpointId'], properties: { endpointId: { type: 'string', pattern: '^we_[0-9a-f]{24}$' } } } as const;
-const EVENT_PARAM = { type: 'object', required: ['eventId'], properties: { eventId: { type: 'string', pattern: '^evt_[0-9a-f]{24}$' } } } as const;
-const DELIVERY_PARAM = { type: 'object', required: ['deliveryId'], properties: { deliveryId: { type: 'string', pattern: '^whd_[0-9a-f]{24,32}$' } } } as const;
-const EVENTS = { type: 'array', minItems: 1, maxItems: SUBSCRIBABLE_EVENT_TYPES.length, items: { type: 'string', enum: [...SUBSCRIBABLE_EVENT_TYPES] } } as const;
-const URL_FIELD = { type: 'string', minLength: 1, maxLength: 2048 } as const;
-const DESCRIPTION = { type: ['string', 'null'], maxLength: 200 } as const;
+export const ENDPOINT_PARAM = { type: 'object', required: ['endpointId'], properties: { endpointId: { type: 'string', pattern: '^we_[0-9a-f]{24}$' } } } as const;
+export const EVENT_PARAM = { type: 'object', required: ['eventId'], properties: { eventId: { type: 'string', pattern: '^evt_[0-9a-f]{24}$' } } } as const;
+export const DELIVERY_PARAM = { type: 'object', required: ['deliveryId'], properties: { deliveryId: { type: 'string', pattern: '^whd_[0-9a-f]{24,32}$' } } } as const;
+export const EVENTS = { type: 'array', minItems: 1, maxItems: SUBSCRIBABLE_EVENT_TYPES.length, items: { type: 'string', enum: [...SUBSCRIBABLE_EVENT_TYPES] } } as const;
+export const URL_FIELD = { type: 'string', minLength: 1, maxLength: 2048 } as const;
+export const DESCRIPTION = { type: ['string', 'null'], maxLength: 200 } as const;
 // Query strings stay strings (the app's validator neither coerces nor fills in defaults): 1-500, default 50.
 const LIMIT = { type: 'string', pattern: '^(500|[1-4][0-9]{2}|[1-9][0-9]?)$', description: '1-500, default 50' } as const;
 const limitOf = (text: string | undefined) => (text === undefined ? 50 : Number(text));
 
-function failure(f: EndpointFailure): ApiError {
+/** Shared with the dashboard's webhook routes. */
+export function failure(f: EndpointFailure): ApiError {
   return new ApiError(f.code, f.message, 'reason' in f ? { reason: f.reason } : undefined);
 }
 
@@ -74,17 +75,8 @@ export function webhookAdminRoutes(app: FastifyInstance, deps: WebhookAdminDeps)
       },
       handler: async (request, reply) => {
         const merchant = await merchantOr404(request.params.merchantId);
-        const { url, events, mode, description } = request.body;
-        const created = await createEndpoint(db, keyring, clock, deps.policy, {
-          merchantId: merchant.id,
-          mode: mode === 'live' ? 'live' : 'test',
-          url,
-          ...(events ? { events } : {}),
-          description: description ?? null,
-        });
-        if (!created.ok) throw failure(created);
         reply.code(201);
-        return { endpoint: await view(created.endpoint), secret: created.secret.reveal() };
+        return registerEndpoint(deps, merchant.id, request.body);
       },
     },
   );
@@ -207,4 +199,22 @@ export function webhookAdminRoutes(app: FastifyInstance, deps: WebhookAdminDeps)
       return { delivery: deliveryView(delivery), attempts: (await listAttempts(db, delivery.id)).map(attemptView) };
     },
   });
+}
+
+/** Registers an endpoint from a create body: the reply (with the secret, shown this once) of the admin API and the dashboard. */
+export async function registerEndpoint(
+  deps: WebhookAdminDeps,
+  merchantId: string,
+  body: { url: string; events?: string[]; mode?: 'sandbox' | 'live'; description?: string | null },
+) {
+  const { db, keyring, clock } = deps;
+  const created = await createEndpoint(db, keyring, clock, deps.policy, {
+    merchantId,
+    mode: body.mode === 'live' ? 'live' : 'test',
+    url: body.url,
+    ...(body.events ? { events: body.events } : {}),
+    description: body.description ?? null,
+  });
+  if (!created.ok) throw failure(created);
+  return { endpoint: endpointView(created.endpoint, await activeSecrets(db, [created.endpoint.id], new Date(clock.nowMs()))), secret: created.secret.reveal() };
 }

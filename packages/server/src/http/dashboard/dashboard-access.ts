@@ -138,3 +138,12 @@ export function clearSessionCookie(request: FastifyRequest, reply: FastifyReply,
   const secure = !cookieMayBeInsecure(mode, (request.socket as { encrypted?: boolean }).encrypted === true, request.headers.host);
   reply.header('set-cookie', clearedSessionCookie(secure));
 }
+
+/**
+ * The `reauth: true` check, for a route where only some requests need it
+ * (creating or rolling a live key; a sandbox one does not): the route
+ * declares no reauth and calls this once it knows the mode.
+ */
+export function requireRecentReauth(accounts: DashboardAccounts, request: FastifyRequest): void {
+  if (!accounts.sessions.isElevated(signedIn(request).session)) throw new ApiError('reauthentication_required');
+}

@@ -9,6 +9,12 @@ import { findMerchant } from '../../store/queries/merchants.js';
 import type { ClientAddressResolver } from '../client-address.js';
 import { registerJsonBody } from '../json-body.js';
 import { clearSessionCookie, registerDashboardAccess, setSessionCookie, signedIn } from './dashboard-access.js';
+import type { IntegrationDeps } from './merchant-scope.js';
+import { dashboardKeyRoutes } from './dashboard-keys.js';
+import { dashboardWebhookRoutes } from './dashboard-webhooks.js';
+import { dashboardOrderRoutes } from './dashboard-orders.js';
+import { dashboardActivityRoutes } from './dashboard-activity.js';
+import { dashboardToolRoutes } from './dashboard-tools.js';
 
 export interface DashboardApiDeps {
   db: Db;
@@ -20,6 +26,8 @@ export interface DashboardApiDeps {
   signUpEnabled: boolean;
   bodyLimitBytes: number;
   clientAddress: ClientAddressResolver;
+  /** What the merchant-scoped integration routes (keys, webhooks, orders, audit, alerts, tools) need. */
+  integration: IntegrationDeps;
 }
 
 export const DASHBOARD_API_PREFIX = '/dashboard/api';
@@ -276,4 +284,11 @@ export async function dashboardApi(app: FastifyInstance, deps: DashboardApiDeps)
       return { require_two_factor: required };
     },
   );
+
+  // The merchant's integration, scoped to the signed-in user's merchant (see docs/dashboard.md, "Integration API").
+  dashboardKeyRoutes(app, deps);
+  dashboardWebhookRoutes(app, deps);
+  dashboardOrderRoutes(app, deps);
+  dashboardActivityRoutes(app, deps);
+  dashboardToolRoutes(app, deps);
 }

@@ -208,3 +208,32 @@ export async function findOrdersByCustomer(db: Queryable, merchantId: string, fi
   );
   return rows.map(toOrder);
 }
+
+export interface OrderSearch {
+  merchantId: string;
+  mode: Mode;
+  /** The merchant's own order_id, exactly. */
+  orderRef?: string;
+  /** The status as the status API reports it: an UN_PAID order past its time counts as EXPIRED, swept or not. */
+  status?: OrderStatus;
+  /** Orders created before this one (its gateway id): paging, newest first. */
+  beforeId?: string;
+  now: Date;
+  limit: number;
+}
+
+/** A merchant's orders in one mode, newest first, with their latest payment attempt: the dashboard's order search. */
+export async function searchOrders(db: Queryable, s: OrderSearch): Promise<StoredOrder[]> {
+  const rows = await db.query<RawOrder>(
+    `${ORDER_WITH_LATEST_PAYMENT}
+      WHERE o.merchant_id = $1 AND o.mode = $2 AND ($3::text IS NULL OR o.order_ref = $3)
+        AND ($4::text IS NULL
+             OR ($4 = 'EXPIRED' AND (o.status = 'EXPIRED' OR (o.status = 'UN_PAID' AND o.expires_at <= $5)))
+             OR ($4 = 'UN_PAID' AND o.status = 'UN_PAID' AND o.expires_at > $5)
+             OR ($4 NOT IN ('EXPIRED', 'UN_PAID') AND o.status = $4))
+        AND ($6::text IS NULL OR (o.created_at, o.id) < (SELECT b.created_at, b.id FROM orders b WHERE b.id = $6))
+      ORDER BY o.created_at DESC, o.id DESC LIMIT $7`,
+    [s.merchantId, s.mode, s.orderRef ?? null, s.status ?? null, s.now, s.beforeId ?? null, s.limit],
+  );
+  return rows.map(toOrder);
+}

@@ -75,3 +75,9 @@ export async function latestAttempt(db: Queryable, orderId: string): Promise<Pay
   );
   return rows[0] && toAttempt(rows[0]);
 }
+
+/** Every payment attempt of an order, oldest first. */
+export async function listAttemptsOfOrder(db: Queryable, orderId: string): Promise<PaymentAttemptRow[]> {
+  const rows = await db.query<Record<string, unknown>>('SELECT id, order_id, method, status, bank_reference, started_at, completed_at FROM payment_attempts WHERE order_id = $1 ORDER BY started_at, id', [orderId]);
+  return rows.map(toAttempt);
+}

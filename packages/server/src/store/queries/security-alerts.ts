@@ -90,6 +90,7 @@ export async function upsertAlerts(db: Queryable, candidates: readonly AlertCand
 
 export interface AlertFilter {
   merchantId?: string;
+  mode?: Mode;
   keyId?: string;
   rule?: string;
   /** open: not acknowledged yet. */
@@ -109,6 +110,7 @@ export async function listAlerts(db: Queryable, filter: AlertFilter, limit: numb
     where.push(sql.replace('?', `$${params.length}`));
   };
   if (filter.merchantId !== undefined) add('merchant_id = ?', filter.merchantId);
+  if (filter.mode !== undefined) add('mode = ?', filter.mode);
   if (filter.keyId !== undefined) add('key_id = ?', filter.keyId);
   if (filter.rule !== undefined) add('rule = ?', filter.rule);
   if (filter.from !== undefined) add('first_seen_at >= ?', filter.from);

@@ -8,13 +8,15 @@
  *
  * Signing is @tijori/signing's (verifyRequest for the request as given,
  * signRequest for each variant); nothing here computes an HMAC itself.
- * A debugging aid run by the integrator on their own data: the secret is
- * theirs, so trying variants of it reveals nothing.
+ * A debugging aid run on the integrator's own data: by the CLI (`tijori
+ * verify`), with the secret they hold, and by the dashboard's signature
+ * debugger, which looks the merchant's own key's secret up itself and never
+ * returns it. The verdict carries signed strings, never an HMAC.
  */
 import { canonicalJson, checkTimestamp, signRequest, verifyRequest, type SignatureScheme } from '@tijori/signing';
 import { messageBytes, signedMessage } from '@tijori/signing/messages';
-import { parseJsonBytes, utf8Text } from './data-option.js';
-import { JSON_STYLES, writeJson } from './json-styles.js';
+import { parseJsonBytes, utf8Text } from '../lib/json-bytes.js';
+import { JSON_STYLES, writeJson } from '../lib/json-styles.js';
 
 export interface RequestSignatureCase {
   /** X-SIGNATURE as received. */
