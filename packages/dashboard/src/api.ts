@@ -148,6 +148,38 @@ const accountApi = {
   revokeSession: (id: string) => call('DELETE', `/sessions/${encodeURIComponent(id)}`, undefined, () => undefined),
 };
 
+export type Role = 'owner' | 'developer' | 'viewer';
+
+export const ROLES: readonly Role[] = ['owner', 'developer', 'viewer'];
+
+export interface TeamUser {
+  id: string;
+  email: string;
+  role: Role;
+  totpEnabled: boolean;
+  createdAt: string;
+}
+
+function toUser(u: any): TeamUser {
+  return { id: u.id, email: u.email, role: u.role, totpEnabled: Boolean(u.two_factor_enabled), createdAt: u.created_at };
+}
+
+/** The merchant's users (owners add them and change roles) and each user's own password and 2FA. */
+const teamApi = {
+  users: () => call('GET', '/users', undefined, (json): TeamUser[] => (json.users ?? []).map(toUser)),
+  /** Owner only; the reply's initial password is shown once, for the owner to pass on. */
+  addUser: (input: { email: string; role: Role }) => call('POST', '/users', input, (json) => ({ user: toUser(json.user), initialPassword: String(json.initial_password) })),
+  /** Owner only; the merchant always keeps an owner (last_owner). */
+  changeRole: (id: string, role: Role) => call('PATCH', `/users/${encodeURIComponent(id)}`, { role }, (json): TeamUser => toUser(json.user)),
+  /** Owner only, re-auth. */
+  setRequireTwoFactor: (required: boolean) => call('PUT', '/merchant/require-2fa', { required }, (json): boolean => Boolean(json.require_two_factor)),
+  /** Rotates the session (the reply's CSRF token is kept) and ends the user's other sessions. */
+  changePassword: (input: { currentPassword: string; newPassword: string }) =>
+    call('POST', '/password', { current_password: input.currentPassword, new_password: input.newPassword }, () => undefined),
+  /** Re-auth; refused while the merchant requires 2FA (two_factor_required_by_merchant). */
+  disableTotp: () => call('POST', '/2fa/disable', {}, () => undefined),
+};
+
 // ---- Integration API (packages/server/src/http/dashboard/dashboard-*.ts) ----
 
 export interface ApiKeyInfo {
@@ -521,4 +553,4 @@ export const toolsApi = {
 };
 
 /** Every call the screens make. */
-export const api = { ...accountApi, ...keysApi, ...webhooksApi, ...ordersApi, ...activityApi, ...toolsApi };
+export const api = { ...accountApi, ...teamApi, ...keysApi, ...webhooksApi, ...ordersApi, ...activityApi, ...toolsApi };

@@ -62,6 +62,25 @@ export function Field(props: {
   );
 }
 
+/** The server's minimum (docs/dashboard.md, "Passwords"); it also refuses the email and common passwords. */
+export const PASSWORD_MIN_LENGTH = 12;
+
+/** A password being chosen (sign-up, password change): the same rules and advice everywhere. */
+export function NewPasswordField(props: { id: string; label: string; value: string; onInput: (value: string) => void }) {
+  return (
+    <Field
+      id={props.id}
+      label={props.label}
+      type="password"
+      value={props.value}
+      onInput={props.onInput}
+      autoComplete="new-password"
+      minLength={PASSWORD_MIN_LENGTH}
+      hint={`At least ${PASSWORD_MIN_LENGTH} characters. A passphrase of a few unrelated words works well.`}
+    />
+  );
+}
+
 /** Copies `text` with the async clipboard API; says whether it worked, since a browser may refuse. */
 export function CopyButton(props: { text: string; label: string }) {
   const [state, setState] = useState<'idle' | 'copied' | 'failed'>('idle');
@@ -77,6 +96,23 @@ export function CopyButton(props: { text: string; label: string }) {
     <button type="button" class="secondary small" onClick={copy}>
       {state === 'copied' ? 'Copied' : state === 'failed' ? 'Copy failed: select and copy by hand' : props.label}
     </button>
+  );
+}
+
+/** A value the server gives once (a secret, an initial password): the value, a copy button, and a button that dismisses it for good. */
+export function ShownOnce(props: { value: string; testId: string; copyLabel: string; doneLabel: string; onDone: () => void }) {
+  return (
+    <>
+      <code class="secret" data-testid={props.testId}>
+        {props.value}
+      </code>
+      <div class="actions">
+        <CopyButton text={props.value} label={props.copyLabel} />
+        <button type="button" class="primary small" onClick={props.onDone}>
+          {props.doneLabel}
+        </button>
+      </div>
+    </>
   );
 }
 

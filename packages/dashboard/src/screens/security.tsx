@@ -1,6 +1,6 @@
 import { useEffect, useState } from 'preact/hooks';
-import { api, type Enrolment, type Me, type SessionInfo } from '../api.js';
-import { Alert, CopyButton, Field, formatTime, ReauthForm } from '../components.js';
+import { api, type Enrolment, type Me, ROLES, type Role, type SessionInfo, type TeamUser } from '../api.js';
+import { Alert, CopyButton, Field, formatTime, NewPasswordField, ReauthForm, ShownOnce, useReauth } from '../components.js';
 import { useAction } from '../use-action.js';
 
 export function SecurityScreen(props: { me: Me; onMeChange: () => Promise<void> }) {
@@ -8,13 +8,25 @@ export function SecurityScreen(props: { me: Me; onMeChange: () => Promise<void> 
     <>
       <div class="page-head">
         <h1>Security</h1>
-        <p>Two-factor authentication and the devices signed in to your account.</p>
+        <p>Your password, two-factor authentication and the devices signed in to your account{props.me.user.role === 'owner' ? ', and your team' : ''}.</p>
       </div>
       {props.me.stage === 'enrol' ? (
         <Alert kind="warn">{props.me.merchant.name} requires two-factor authentication. Set it up to continue.</Alert>
       ) : null}
       <TwoFactorCard me={props.me} onMeChange={props.onMeChange} />
-      {props.me.stage === 'enrol' ? null : <SessionsCard />}
+      {props.me.stage === 'enrol' ? null : (
+        <>
+          <PasswordCard />
+          <SessionsCard />
+          {/* Owners only; the server refuses everyone else anyway (role_not_allowed). */}
+          {props.me.user.role === 'owner' ? (
+            <>
+              <TeamCard me={props.me} />
+              <RequireTwoFactorCard me={props.me} onMeChange={props.onMeChange} />
+            </>
+          ) : null}
+        </>
+      )}
     </>
   );
 }
@@ -81,7 +93,10 @@ function TwoFactorCard(props: { me: Me; onMeChange: () => Promise<void> }) {
       ) : null}
       {step.kind === 'idle' && !reauth ? (
         props.me.user.totpEnabled ? (
-          <p>Two-factor authentication is on for {props.me.user.email}.</p>
+          <>
+            <p>Two-factor authentication is on for {props.me.user.email}.</p>
+            <TurnOffTwoFactor me={props.me} onMeChange={props.onMeChange} />
+          </>
         ) : (
           <button type="button" class="primary" onClick={start} disabled={busy}>
             {busy ? 'Preparing…' : 'Set up two-factor authentication'}
@@ -132,6 +147,242 @@ function TwoFactorCard(props: { me: Me; onMeChange: () => Promise<void> }) {
           </div>
         </div>
       ) : null}
+    </section>
+  );
+}
+
+/** Turning 2FA off: confirmed first, re-authenticated when the server asks; not offered while the merchant requires it. */
+function TurnOffTwoFactor(props: { me: Me; onMeChange: () => Promise<void> }) {
+  const [confirming, setConfirming] = useState(false);
+  const { busy, error, run } = useAction();
+  const reauth = useReauth(true);
+
+  function turnOff() {
+    void run(
+      api.disableTotp,
+      async () => {
+        setConfirming(false);
+        await props.onMeChange();
+      },
+      reauth.guard(turnOff),
+    );
+  }
+
+  if (props.me.merchant.requireTwoFactor) {
+    return <p class="hint">{props.me.merchant.name} requires two-factor authentication, so it cannot be turned off.</p>;
+  }
+  return (
+    <div class="turn-off">
+      {error ? <Alert kind="error">{error}</Alert> : null}
+      {reauth.form ??
+        (confirming ? (
+          <div class="row-panel">
+            <p>Turn off two-factor authentication? Signing in will then need your password only, and your recovery codes stop working.</p>
+            <div class="actions">
+              <button type="button" class="danger" onClick={turnOff} disabled={busy}>
+                {busy ? 'Turning off…' : 'Turn off'}
+              </button>
+              <button type="button" class="secondary" onClick={() => setConfirming(false)}>
+                Cancel
+              </button>
+            </div>
+          </div>
+        ) : (
+          <button type="button" class="danger small" onClick={() => setConfirming(true)}>
+            Turn off two-factor authentication
+          </button>
+        ))}
+    </div>
+  );
+}
+
+/** The user's own password: the current one proves it is them; the change signs out their other sessions. */
+function PasswordCard() {
+  const [current, setCurrent] = useState('');
+  const [next, setNext] = useState('');
+  const [done, setDone] = useState(false);
+  const { busy, error, run } = useAction();
+
+  function submit(event: Event) {
+    event.preventDefault();
+    setDone(false);
+    void run(
+      () => api.changePassword({ currentPassword: current, newPassword: next }),
+      () => {
+        setCurrent('');
+        setNext('');
+        setDone(true);
+      },
+    );
+  }
+
+  return (
+    <section class="card" aria-labelledby="password-title">
+      <h2 id="password-title">Password</h2>
+      <p class="sub">Changing it signs out your other sessions.</p>
+      {error ? <Alert kind="error">{error}</Alert> : null}
+      {done ? <Alert kind="ok">Password changed. Your other sessions were signed out.</Alert> : null}
+      <form onSubmit={submit} class="narrow">
+        <Field id="current-password" label="Current password" type="password" value={current} onInput={setCurrent} autoComplete="current-password" />
+        <NewPasswordField id="new-password" label="New password" value={next} onInput={setNext} />
+        <button type="submit" class="primary" disabled={busy}>
+          {busy ? 'Changing…' : 'Change password'}
+        </button>
+      </form>
+    </section>
+  );
+}
+
+const ROLE_HELP: Record<Role, string> = {
+  owner: 'everything, including users and security settings',
+  developer: 'API keys and webhooks',
+  viewer: 'read only',
+};
+
+/** Owners: the merchant's users, their roles, and new users (with an initial password shown once). */
+function TeamCard(props: { me: Me }) {
+  const [users, setUsers] = useState<TeamUser[] | undefined>(undefined);
+  const [loadError, setLoadError] = useState<string | undefined>(undefined);
+  const [email, setEmail] = useState('');
+  const [role, setRole] = useState<Role>('developer');
+  const [added, setAdded] = useState<{ email: string; password: string } | undefined>(undefined);
+  const add = useAction();
+
+  async function load() {
+    const result = await api.users();
+    if (!result.ok) return setLoadError(result.error.message);
+    setLoadError(undefined);
+    setUsers(result.value);
+  }
+  useEffect(() => {
+    void load();
+  }, []);
+
+  function submit(event: Event) {
+    event.preventDefault();
+    void add.run(
+      () => api.addUser({ email: email.trim(), role }),
+      async (value) => {
+        setEmail('');
+        setAdded({ email: value.user.email, password: value.initialPassword });
+        await load();
+      },
+    );
+  }
+
+  return (
+    <section class="card" aria-labelledby="team-title">
+      <h2 id="team-title">Team</h2>
+      <p class="sub">People who can sign in to {props.me.merchant.name}. Owners: {ROLE_HELP.owner}; developers: {ROLE_HELP.developer}; viewers: {ROLE_HELP.viewer}.</p>
+      {added ? (
+        <div class="card-highlight row-panel" data-testid="new-user">
+          <p>
+            <strong>{added.email}</strong> was added. Give them this initial password privately; they should change it after signing in. It is not shown again.
+          </p>
+          <ShownOnce value={added.password} testId="initial-password" copyLabel="Copy password" doneLabel="Done" onDone={() => setAdded(undefined)} />
+        </div>
+      ) : null}
+      {loadError ? <Alert kind="error">{loadError}</Alert> : null}
+      {users === undefined && !loadError ? <p class="hint">Loading…</p> : null}
+      {users ? (
+        <ul class="rows" data-testid="users">
+          {users.map((u) => (
+            <UserRow key={u.id} user={u} self={u.id === props.me.user.id} onChanged={load} />
+          ))}
+        </ul>
+      ) : null}
+      <h3 class="section-title">Add a user</h3>
+      {add.error ? <Alert kind="error">{add.error}</Alert> : null}
+      <form class="inline-form" onSubmit={submit}>
+        <div class="field grow">
+          <label for="new-user-email">Email</label>
+          <input id="new-user-email" type="email" required value={email} autoComplete="off" onInput={(e) => setEmail((e.currentTarget as HTMLInputElement).value)} />
+        </div>
+        <div class="field">
+          <label for="new-user-role">Role</label>
+          <RoleSelect id="new-user-role" value={role} onChange={setRole} />
+        </div>
+        <button type="submit" class="primary" disabled={add.busy}>
+          {add.busy ? 'Adding…' : 'Add user'}
+        </button>
+      </form>
+    </section>
+  );
+}
+
+function RoleSelect(props: { id?: string; label?: string; className?: string; value: Role; onChange: (role: Role) => void }) {
+  return (
+    <select id={props.id} aria-label={props.label} class={props.className} value={props.value} onChange={(e) => props.onChange((e.currentTarget as HTMLSelectElement).value as Role)}>
+      {ROLES.map((r) => (
+        <option key={r} value={r}>
+          {r}
+        </option>
+      ))}
+    </select>
+  );
+}
+
+function UserRow(props: { user: TeamUser; self: boolean; onChanged: () => Promise<void> }) {
+  const { user } = props;
+  const [role, setRole] = useState<Role>(user.role);
+  const { busy, error, run } = useAction();
+  useEffect(() => setRole(user.role), [user.role]);
+
+  function save() {
+    void run(() => api.changeRole(user.id, role), props.onChanged);
+  }
+
+  return (
+    <li data-user-id={user.id}>
+      <div class="row-main">
+        <p class="row-title">
+          {user.email}
+          {props.self ? <span class="badge badge-muted">You</span> : null}
+        </p>
+        <p class="row-meta">
+          {user.role} · 2FA {user.totpEnabled ? 'on' : 'off'} · added {formatTime(user.createdAt)}
+        </p>
+      </div>
+      <div class="row-actions">
+        <RoleSelect label={`Role for ${user.email}`} className="compact" value={role} onChange={setRole} />
+        <button type="button" class="secondary small" onClick={save} disabled={busy || role === user.role}>
+          {busy ? 'Saving…' : 'Change role'}
+        </button>
+      </div>
+      {/* Shown while the refused choice is still selected: putting the role back clears it. */}
+      {error && role !== user.role ? (
+        <div class="row-error">
+          <Alert kind="error">{error}</Alert>
+        </div>
+      ) : null}
+    </li>
+  );
+}
+
+/** Owners: 2FA for every user of the merchant; those without it are sent to set it up at their next request. */
+function RequireTwoFactorCard(props: { me: Me; onMeChange: () => Promise<void> }) {
+  const required = props.me.merchant.requireTwoFactor;
+  const { busy, error, run } = useAction();
+  const reauth = useReauth(props.me.user.totpEnabled);
+
+  function set(next: boolean) {
+    void run(() => api.setRequireTwoFactor(next), props.onMeChange, reauth.guard(() => set(next)));
+  }
+
+  return (
+    <section class="card" aria-labelledby="require-title">
+      <h2 id="require-title">
+        Require two-factor authentication{' '}
+        {required ? <span class="badge badge-ok">Required</span> : <span class="badge badge-muted">Optional</span>}
+      </h2>
+      <p class="sub">When required, every user without it{props.me.user.totpEnabled ? '' : ' (you included)'} must set it up before doing anything else, from their next page load.</p>
+      {error ? <Alert kind="error">{error}</Alert> : null}
+      {reauth.form ?? (
+        <label class="check switch">
+          <input type="checkbox" role="switch" checked={required} disabled={busy} onChange={() => set(!required)} />
+          <span>Require two-factor authentication for everyone</span>
+        </label>
+      )}
     </section>
   );
 }

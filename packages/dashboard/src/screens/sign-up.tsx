@@ -1,10 +1,8 @@
 import { useState } from 'preact/hooks';
 import { api } from '../api.js';
-import { Alert, Brand, Field } from '../components.js';
+import { Alert, Brand, Field, NewPasswordField } from '../components.js';
 import { href, onLinkClick } from '../router.js';
 import { useAction } from '../use-action.js';
-
-export const PASSWORD_MIN_LENGTH = 12;
 
 /** A new merchant and its first user (the owner), signed in on success. */
 export function SignUpScreen(props: { onSignedIn: () => Promise<void> }) {
@@ -28,16 +26,7 @@ export function SignUpScreen(props: { onSignedIn: () => Promise<void> }) {
           {error ? <Alert kind="error">{error}</Alert> : null}
           <Field id="merchant-name" label="Business name" type="text" value={merchantName} onInput={setMerchantName} autoComplete="organization" autoFocus />
           <Field id="email" label="Work email" type="email" value={email} onInput={setEmail} autoComplete="username" />
-          <Field
-            id="password"
-            label="Password"
-            type="password"
-            value={password}
-            onInput={setPassword}
-            autoComplete="new-password"
-            minLength={PASSWORD_MIN_LENGTH}
-            hint={`At least ${PASSWORD_MIN_LENGTH} characters. A passphrase of a few unrelated words works well.`}
-          />
+          <NewPasswordField id="password" label="Password" value={password} onInput={setPassword} />
           <button type="submit" class="primary block" disabled={busy}>
             {busy ? 'Creating account…' : 'Create account'}
           </button>

@@ -1,7 +1,7 @@
 import { Fragment } from 'preact';
 import { useEffect, useState } from 'preact/hooks';
 import { api, type Delivery, type DeliveryAttempt, type Me, type Mode, WEBHOOK_EVENT_TYPES, type WebhookEndpoint } from '../api.js';
-import { Alert, CopyButton, formatTime, useReauth } from '../components.js';
+import { Alert, formatTime, ShownOnce, useReauth } from '../components.js';
 import { useAction } from '../use-action.js';
 
 export function WebhooksScreen(props: { me: Me; mode: Mode }) {
@@ -33,15 +33,7 @@ export function WebhooksScreen(props: { me: Me; mode: Mode }) {
         <section class="card card-highlight" data-testid="new-webhook-secret" aria-labelledby="whsec-title">
           <h2 id="whsec-title">Signing secret for {secret.endpointUrl}</h2>
           <p class="sub">Your receiver verifies each delivery with this secret. Copy it now: it is not shown again.</p>
-          <code class="secret" data-testid="new-webhook-secret-value">
-            {secret.value}
-          </code>
-          <div class="actions">
-            <CopyButton text={secret.value} label="Copy secret" />
-            <button type="button" class="primary small" onClick={() => setSecret(undefined)}>
-              I have saved it
-            </button>
-          </div>
+          <ShownOnce value={secret.value} testId="new-webhook-secret-value" copyLabel="Copy secret" doneLabel="I have saved it" onDone={() => setSecret(undefined)} />
         </section>
       ) : null}
       {readOnly ? null : <NewEndpoint me={props.me} mode={mode} onCreated={async (url, value) => { if (value) setSecret({ endpointUrl: url, value }); await load(); }} />}

@@ -229,7 +229,8 @@ describe('the merchant dashboard in headless Chromium, against the real dashboar
     clock.advanceSeconds(6 * 60);
     await page.getByRole('button', { name: 'Set up two-factor authentication' }).click();
     await page.getByText('confirm your password to continue').waitFor();
-    await page.getByLabel('Password').fill(PASSWORD);
+    // Exact: the Security screen also has the password change card (a region named "Password") and its "Current password" and "New password".
+    await page.getByRole('textbox', { name: 'Password', exact: true }).fill(PASSWORD);
     await shot(page, '06-reauth-1280');
     await page.getByRole('button', { name: 'Confirm' }).click();
     const secretBox = page.getByTestId('totp-secret');
@@ -590,6 +591,123 @@ describe('the merchant dashboard in headless Chromium, against the real dashboar
     await page.reload();
     await rows.first().waitFor();
     assert.equal(await rows.count(), before, 'no key was created');
+  });
+
+  const viewerEmail = `viewer-${randomBytes(4).toString('hex')}@example.com`;
+  const VIEWER_PASSWORD = 'masala dosa on a rainy tuesday 9';
+  let initialPassword = '';
+  let viewer: Watched;
+
+  it('the owner adds a user (initial password shown once, with a copy button) and changes their role', async () => {
+    const { page } = laptop;
+    await page.getByRole('link', { name: 'Security', exact: true }).click();
+    const users = page.getByTestId('users');
+    await users.locator(':scope > li').first().waitFor();
+    assert.equal(await users.locator(':scope > li').count(), 1, 'only the owner so far');
+    await page.getByLabel('Email', { exact: true }).fill(viewerEmail);
+    await page.getByLabel('Role', { exact: true }).selectOption('developer');
+    await page.getByRole('button', { name: 'Add user' }).click();
+    const box = page.getByTestId('initial-password');
+    await box.waitFor();
+    initialPassword = ((await box.textContent()) ?? '').trim();
+    assert.match(initialPassword, /^[A-Za-z0-9_-]{24}$/);
+    assert.ok(await page.getByRole('button', { name: 'Copy password' }).isVisible());
+    const row = users.locator(':scope > li', { hasText: viewerEmail });
+    await row.waitFor();
+    assert.match((await row.textContent()) ?? '', /developer/);
+    await shot(page, '30-team-new-user-1280');
+    await page.getByRole('button', { name: 'Done' }).click();
+    await box.waitFor({ state: 'detached' });
+    assert.ok(!(await page.content()).includes(initialPassword), 'the initial password is gone once dismissed');
+
+    await row.getByLabel(`Role for ${viewerEmail}`).selectOption('viewer');
+    await row.getByRole('button', { name: 'Change role' }).click();
+    await row.locator('.row-meta', { hasText: /^viewer/ }).waitFor();
+    // The merchant keeps an owner: the only owner cannot step down.
+    const ownerRow = users.locator(':scope > li', { hasText: email });
+    await ownerRow.getByLabel(`Role for ${email}`).selectOption('developer');
+    await ownerRow.getByRole('button', { name: 'Change role' }).click();
+    await ownerRow.getByRole('alert').waitFor();
+    await shot(page, '31-team-last-owner-1280');
+    await ownerRow.getByLabel(`Role for ${email}`).selectOption('owner');
+    await ownerRow.getByRole('alert').waitFor({ state: 'detached' });
+    await page.setViewportSize(PHONE);
+    await shot(page, '31-team-390');
+    await page.setViewportSize(LAPTOP);
+  });
+
+  it('the viewer signs in on a phone with the initial password, changes it, and sees no owner controls', async () => {
+    viewer = await newDevice(PHONE);
+    const { page } = viewer;
+    await page.goto(`${base}/dashboard/sign-in`);
+    await page.getByLabel('Email').fill(viewerEmail);
+    await page.getByLabel('Password').fill(initialPassword);
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.getByRole('heading', { name: 'Overview' }).waitFor();
+    await page.getByRole('link', { name: 'Security', exact: true }).click();
+    await page.getByRole('heading', { name: 'Password' }).waitFor();
+    await page.getByTestId('sessions').waitFor();
+    assert.equal(await page.getByRole('heading', { name: 'Team' }).count(), 0, 'no team section for a viewer');
+    assert.equal(await page.getByRole('switch').count(), 0, 'no require-2FA switch for a viewer');
+    assert.equal(await page.getByRole('button', { name: 'Add user' }).count(), 0);
+    await page.getByLabel('Current password').fill(initialPassword);
+    await page.getByLabel('New password').fill(VIEWER_PASSWORD);
+    await page.getByRole('button', { name: 'Change password' }).click();
+    await page.getByText('Password changed.').waitFor();
+    await shot(page, '32-security-viewer-390');
+  });
+
+  it('the viewer sees no change buttons on API keys and Webhooks, and a direct API write is refused with the role error', async () => {
+    const { page } = viewer;
+    const rows = await openKeys(page);
+    for (const name of ['Create sandbox key', 'Roll', 'Revoke', 'Allowed IPs']) {
+      assert.equal(await page.getByRole('button', { name, exact: true }).count(), 0, name);
+    }
+    assert.ok((await rows.count()) >= 2);
+    await page.getByRole('link', { name: 'Webhooks', exact: true }).click();
+    await page.getByTestId('endpoints').waitFor();
+    await page.getByRole('button', { name: 'Deliveries' }).first().click();
+    await page.getByTestId('delivery-status-code').first().waitFor();
+    for (const name of ['Add endpoint', 'Send test event', 'Roll secret', 'Disable', 'Enable', 'Resend']) {
+      assert.equal(await page.getByRole('button', { name, exact: true }).count(), 0, name);
+    }
+    await shot(page, '33-webhooks-viewer-390');
+
+    // The page hides the buttons; the server is what refuses. The session's own CSRF token, from the page's origin.
+    const write = await page.evaluate(async (): Promise<{ status: number; body: { error_code?: string } }> => {
+      const { csrf_token } = (await (await fetch('/dashboard/api/csrf')).json()) as { csrf_token: string };
+      const res = await fetch('/dashboard/api/keys', {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', 'x-csrf-token': csrf_token },
+        body: JSON.stringify({ mode: 'sandbox', label: 'viewer attempt' }),
+      });
+      return { status: res.status, body: (await res.json()) as { error_code?: string } };
+    });
+    assert.equal(write.status, 403);
+    assert.equal(write.body.error_code, 'role_not_allowed');
+  });
+
+  it('the owner requires 2FA for everyone (re-authenticating); the viewer\'s next page load is sent to enrolment', async () => {
+    const { page } = laptop;
+    clock.advanceSeconds(6 * 60);
+    const toggle = page.getByRole('switch', { name: 'Require two-factor authentication for everyone' });
+    assert.equal(await toggle.isChecked(), false);
+    await toggle.click();
+    await page.getByText('confirm your password to continue').waitFor();
+    await page.getByRole('textbox', { name: 'Password', exact: true }).fill(PASSWORD);
+    await page.getByRole('button', { name: 'Confirm' }).click();
+    await page.locator('#require-title .badge', { hasText: 'Required' }).waitFor();
+    assert.equal(await page.getByRole('switch', { name: 'Require two-factor authentication for everyone' }).isChecked(), true);
+    // Required for the merchant: the owner's own 2FA cannot be turned off now.
+    assert.equal(await page.getByRole('button', { name: 'Turn off two-factor authentication' }).count(), 0);
+    await shot(page, '34-security-owner-required-1280');
+
+    const v = viewer.page;
+    await v.reload();
+    await v.getByText('requires two-factor authentication. Set it up to continue.').waitFor();
+    await v.getByRole('button', { name: 'Set up two-factor authentication' }).waitFor();
+    assert.equal(await v.getByRole('heading', { name: 'Password' }).count(), 0, 'only enrolment is open');
+    await shot(v, '35-viewer-enrol-required-390');
   });
 
   it('reported no CSP violation and no script error on any page', () => {
