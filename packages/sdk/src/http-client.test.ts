@@ -117,7 +117,12 @@ describe('one call to the gateway', () => {
     const { tijori, sent } = client(['hang', success({})]);
     const controller = new AbortController();
     const call = tijori.orders.status('a', { signal: controller.signal });
-    setImmediate(() => controller.abort());
+    // Abort once the first attempt is on the wire (signing takes a few turns of the event loop), not at a guessed moment.
+    for (let turns = 0; sent.length === 0; turns++) {
+      assert.ok(turns < 100_000, 'the first attempt was never sent');
+      await new Promise((resolve) => setImmediate(resolve));
+    }
+    controller.abort();
     const err = await rejection(call, TijoriConnectionError);
     assert.match(err.message, /aborted/);
     assert.equal(sent.length, 1);
