@@ -90,6 +90,8 @@ export class AnomalyDetector {
   readonly #addresses = new LRUCache<string, Set<string> | Promise<Set<string>>>({ max: MAX_KEYS_TRACKED });
   readonly #rates = new Map<string, RateWindow>();
   readonly #startMinute: number;
+  // Rule work still running after observe returned (the limiter, address look-ups), so idle() can wait for it.
+  readonly #inFlight = new Set<Promise<unknown>>();
 
   constructor(
     private readonly thresholds: AnomalyThresholds,
@@ -111,6 +113,16 @@ export class AnomalyDetector {
     this.#countRate(key, nowMs);
   }
 
+  /** Resolves when every observation made so far has been judged (and raised, if it is an anomaly). */
+  async idle(): Promise<void> {
+    while (this.#inFlight.size > 0) await Promise.allSettled([...this.#inFlight]);
+  }
+
+  #track(work: Promise<unknown>): void {
+    this.#inFlight.add(work);
+    void work.finally(() => this.#inFlight.delete(work));
+  }
+
   #window(nowMs: number): number {
     return Math.floor(nowMs / (this.thresholds.repeatSeconds * 1000));
   }
@@ -123,7 +135,7 @@ export class AnomalyDetector {
     const { signatureFailures: n, signatureFailureWindowSeconds: seconds } = this.thresholds;
     // A bucket of n-1 that refills over the window: the n-th failure in quick succession, or a sustained n per window, is refused.
     const policy = { limit: n - 1, periodSeconds: seconds, burst: n - 1 };
-    this.deps.limiter.consume(`alert:sigfail:${key.keyId}`, policy, nowMs).then(
+    const judged = this.deps.limiter.consume(`alert:sigfail:${key.keyId}`, policy, nowMs).then(
       (decision) => {
         if (decision.allowed) return;
         this.#raise(
@@ -143,6 +155,7 @@ export class AnomalyDetector {
       },
       (err: unknown) => this.deps.onError(err),
     );
+    this.#track(judged);
   }
 
   #outsideAllowlist(outcome: RequestOutcome, key: NonNullable<RequestOutcome['key']>, nowMs: number): void {
@@ -202,9 +215,11 @@ export class AnomalyDetector {
         },
       );
     if (!known) this.#addresses.set(key.keyId, loading);
-    loading.then(
-      (set) => this.#judgeAddress(set, ip, key, nowMs),
-      (err: unknown) => this.deps.onError(err),
+    this.#track(
+      loading.then(
+        (set) => this.#judgeAddress(set, ip, key, nowMs),
+        (err: unknown) => this.deps.onError(err),
+      ),
     );
   }
 

@@ -23,8 +23,8 @@ interface AlertJson {
   acknowledged_note: string | null;
 }
 
-// Lets the rules' pending work (the limiter, the first look at a key's addresses) finish after a reply.
-const settle = () => new Promise<void>((resolve) => setTimeout(resolve, 20));
+// The listing waits for the rules still judging (see app.ts); a tick lets the last reply's onResponse hook run first.
+const settle = () => new Promise<void>((resolve) => setImmediate(resolve));
 
 for (const backend of BACKENDS) {
   describe(`security alerts on ${backend.name}`, () => {

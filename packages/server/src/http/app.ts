@@ -170,6 +170,15 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   registerDashboardStatic(app); // the merchant dashboard's built page at /dashboard/ (not /dashboard/api/)
 
   // The merchant API: its own scope, so its body parser and authentication apply to it alone.
+  // Listings of alerts (admin and dashboard) first wait for the rules still judging recent requests, then write what they raised.
+  const anomalies = deps.anomalies;
+  const alertsFlush = anomalies && {
+    flush: async () => {
+      await anomalies.detector.idle();
+      await anomalies.alerts.flush();
+    },
+  };
+
   await app.register(async function merchantApi(api) {
     registerJsonBody(api, deps.bodyLimitBytes);
     registerRequestAuth(api, {
@@ -213,7 +222,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
           rotationWarningDays: deps.policy.keyRotationWarningDays,
           webhookPolicy: deps.webhookPolicy,
           audit: deps.audit,
-          alerts: deps.anomalies?.alerts,
+          alerts: alertsFlush,
         },
       });
     },
@@ -236,7 +245,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
         signingKeys: deps.signingKeys,
         keyProvider: deps.keyProvider,
         audit: deps.audit,
-        alerts: deps.anomalies?.alerts,
+        alerts: alertsFlush,
       });
     });
   }
