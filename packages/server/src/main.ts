@@ -44,6 +44,7 @@ import { type Clock, systemClock } from './lib/clock.js';
 import { createLogger } from './lib/logger.js';
 import { GatewayMetrics } from './lib/metrics.js';
 import { MemoryReplayStore } from './replay/memory-replay-store.js';
+import { RedisReplayStore } from './replay/redis-replay-store.js';
 import type { Db } from './store/db.js';
 import { migrate } from './store/migrate.js';
 import { createOrderStore, orderStoreOptionsFor } from './store/order-store.js';
@@ -83,6 +84,8 @@ const USAGE_FLUSH_MS = 5000;
 // tijori listen: listeners neither polled nor closed for a day are deleted (with what was queued for them), checked hourly.
 const STALE_LISTENER_MS = 86_400_000;
 const LISTENER_CLEANUP_MS = 3_600_000;
+// How long start-up waits for Redis before serving anyway (signed requests then get 503 until it answers).
+const REDIS_READY_WAIT_MS = 2000;
 // How often observed anomalies are written as alerts (and announced): one batch per interval.
 const ALERT_FLUSH_MS = 1000;
 // How often signing keys are reloaded if a rotation's NOTIFY was lost; well inside any sensible rotation overlap.
@@ -221,13 +224,20 @@ export async function startGateway(config: Config, options: StartOptions = {}): 
       Promise.all([dashboardSessions.prune(), signInThrottle.prune()]).catch((err: unknown) => logger.warn({ err }, 'could not delete ended dashboard sessions or old sign-in failures; retrying next hour'));
     }, LISTENER_CLEANUP_MS);
     dashboardCleanup.unref();
+    // With Redis, every process shares one record of accepted signatures (and fails closed without it); alone, memory is enough.
+    const replay = config.redisUrl
+      ? new RedisReplayStore(config.redisUrl, { onConnectionError: (err) => logger.warn({ err }, 'Redis connection error (replay store)') })
+      : new MemoryReplayStore({ maxLifetimeSeconds: 2 * config.signatureToleranceSeconds, maxEntries: config.replayMaxEntries });
+    if (replay instanceof RedisReplayStore && !(await replay.ready(REDIS_READY_WAIT_MS))) {
+      logger.error('Redis is unreachable: signed requests are refused (503 service_unavailable) until it answers, rather than risk executing a replay');
+    }
     const anomalies = config.alertsEnabled ? startAnomalyRules(config, { db, clock, logger, rateLimiter, metrics }) : undefined;
     const app = await buildApp({
       db,
       orders: createOrderStore(db, orderStoreOptionsFor(db, config.databaseConcurrentBatches)),
       keyring,
       resolver,
-      replay: new MemoryReplayStore({ maxLifetimeSeconds: 2 * config.signatureToleranceSeconds, maxEntries: config.replayMaxEntries }),
+      replay,
       clock,
       logger,
       publicBaseUrl,
@@ -299,6 +309,7 @@ export async function startGateway(config: Config, options: StartOptions = {}): 
           () => unlisten(),
           () => unlistenDataKeys(),
           () => rateLimiter.close?.(),
+          () => (replay instanceof RedisReplayStore ? replay.close() : undefined),
           () => (options.db ? undefined : db.close()),
           () => keyProvider.close(),
         ];

@@ -43,7 +43,7 @@ export const CONFIG_SCHEMA = {
     rateLimitsEnabled: { type: 'boolean', default: true, description: 'Per-key rate limits; turn off only when something in front of the gateway enforces them.' },
     rateLimitPerMinute: { type: 'integer', minimum: 1, maximum: 100000000, default: 6000, description: 'Default requests per minute per API key (a key may override it); bursts up to the same number.' },
     authFailuresPerMinutePerIp: { type: 'integer', minimum: 1, maximum: 100000000, default: 120, description: 'Failed authentications a client address may make per minute before it is refused (429) without further checks.' },
-    redisUrl: { type: 'string', pattern: '^rediss?://', env: 'REDIS_URL', description: 'Redis URL; when set, rate limits are shared by every process using it.' },
+    redisUrl: { type: 'string', pattern: '^rediss?://', env: 'REDIS_URL', description: 'Redis URL; when set, rate limits and the replay store are shared by every process using it. The replay check fails closed: while Redis is unreachable, signed requests are refused (503).' },
     publicBaseUrl: { type: 'string', pattern: '^https?://[^/]+$', description: 'Origin merchants and customers reach this server at (payment links). Default http://host:port.' },
     logLevel: { type: 'string', enum: ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], default: 'info', description: 'Log level.' },
     signatureToleranceSeconds: { type: 'integer', minimum: 1, maximum: 3600, default: 300, description: 'Allowed clock difference for X-TIMESTAMP, each way.' },

@@ -118,6 +118,20 @@ describe('several gateway processes on one PostgreSQL and one Redis', () => {
     assert.equal(codes.filter((c) => c === 'rate_limited').length, 2, codes.join(','));
   });
 
+  it('executes a signed request sent to both processes at the same moment exactly once, every time (the replay store is in Redis)', async () => {
+    const [a, b] = bases as [string, string];
+    const created = await adminCall(a, 'POST', '/admin/v1/merchants', { name: 'Replayed' });
+    const key = created.body.key as { api_key: string; secret_key: string };
+    for (let round = 0; round < 20; round++) {
+      const payload = JSON.stringify({ order_id: `twice-${round}`, order_amount: '10.00', order_currency: 'INR', service_type: 'DIGITAL', customer: { name: 'R', email: 'r@example.com', phone: '9876543210' } });
+      const timestamp = String(Math.floor(Date.now() / 1000));
+      const headers = { 'content-type': 'application/json', 'x-api-key': key.api_key, 'x-timestamp': timestamp, 'x-signature': signRequest({ secret: key.secret_key, timestamp, body: payload }) };
+      const replies = await Promise.all([a, b].map((base) => fetch(`${base}/api/v3/pg/order/create`, { method: 'POST', headers, body: payload }).then(async (r) => ({ status: r.status, body: (await r.json()) as Record<string, any> }))));
+      const codes = replies.map((r) => (r.status === 200 ? 'created' : r.body.error_code)).sort();
+      assert.deepEqual(codes, ['created', 'replayed_request'], `round ${round}`);
+    }
+  });
+
   it('applies a roll made through one process on the other: the new secret works there at once', async () => {
     const [a, b] = bases as [string, string];
     const created = await adminCall(a, 'POST', '/admin/v1/merchants', { name: 'Roller' });
