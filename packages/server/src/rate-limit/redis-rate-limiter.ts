@@ -29,6 +29,19 @@ export function rateLimitRedisOptions(timeoutMs = DEFAULT_TIMEOUT_MS): RedisOpti
   };
 }
 
+/** Closes a client politely (QUIT) when connected, else drops the connection: either way it is gone. */
+export async function closeRedis(redis: Redis): Promise<void> {
+  if (redis.status === 'ready') {
+    try {
+      await redis.quit();
+      return;
+    } catch {
+      // Fall through: the connection is going away either way.
+    }
+  }
+  redis.disconnect();
+}
+
 export interface RedisRateLimiterOptions {
   /** Longest a check waits for Redis, in ms, including the first connection; default 500. */
   timeoutMs?: number;
@@ -136,16 +149,7 @@ export class RedisRateLimiter implements RateLimiter {
   }
 
   async close(): Promise<void> {
-    if (!this.#owned) return;
-    if (this.#redis.status === 'ready') {
-      try {
-        await this.#redis.quit();
-        return;
-      } catch {
-        // Fall through: the connection is going away either way.
-      }
-    }
-    this.#redis.disconnect();
+    if (this.#owned) await closeRedis(this.#redis);
   }
 
   #whenConnected(): Promise<void> {

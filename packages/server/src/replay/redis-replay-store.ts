@@ -1,6 +1,6 @@
 import { once } from 'node:events';
 import { Redis } from 'ioredis';
-import { rateLimitRedisOptions } from '../rate-limit/redis-rate-limiter.js';
+import { closeRedis, rateLimitRedisOptions } from '../rate-limit/redis-rate-limiter.js';
 import { type ReplayStore, ReplayStoreUnavailable } from './replay-store.js';
 
 /** Every accepted signature's key lives under this prefix (SCAN finds them; each expires by itself). */
@@ -59,15 +59,7 @@ export class RedisReplayStore implements ReplayStore {
     return reply === 'OK';
   }
 
-  async close(): Promise<void> {
-    if (this.#redis.status === 'ready') {
-      try {
-        await this.#redis.quit();
-        return;
-      } catch {
-        // Going away either way.
-      }
-    }
-    this.#redis.disconnect();
+  close(): Promise<void> {
+    return closeRedis(this.#redis);
   }
 }
