@@ -1,23 +1,17 @@
-import { chmod, mkdir, rename, writeFile } from 'node:fs/promises';
-import { join, resolve } from 'node:path';
+import { chmod, rename, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
 import type { Config } from './config/schema.js';
 import { ApiKeyResolver } from './core/api-key-resolver.js';
-import { Keyring } from './core/keyring.js';
-import { loadMasterKey } from './core/master-key.js';
+import type { Keyring } from './core/keyring.js';
+import { webhookQueueDepth } from './store/queries/webhook-deliveries.js';
+import type { WebhookDispatcher } from './webhooks/webhook-dispatcher.js';
+import { openStorage } from './open-storage.js';
+import { startBackgroundJobs } from './background-jobs.js';
 import { ensureSandboxMerchant, type IssuedCredentials } from './core/merchants.js';
 import { AdminToken, loadAdminToken } from './core/admin-token.js';
 import { AuthFailureGuard } from './core/auth-failure-guard.js';
-import { ExpirySweeper } from './core/order-expiry.js';
-import { upgradeLegacyCiphertexts } from './core/legacy-ciphertexts.js';
-import { keyProviderFromConfig } from './kek/provider-from-config.js';
-import { DATA_KEY_CHANGES_CHANNEL } from './store/queries/data-keys.js';
-import { WEBHOOK_WAKE_CHANNEL, webhookQueueDepth } from './store/queries/webhook-deliveries.js';
-import { parseRetrySchedule } from './webhooks/retry-schedule.js';
-import { WebhookDispatcher } from './webhooks/webhook-dispatcher.js';
-import { WakeSignal } from './lib/wake-signal.js';
-import { deleteStaleListeners } from './store/queries/webhook-listeners.js';
 import { UsageTracker } from './core/usage-tracker.js';
 import { ResponseSigningKeys } from './core/response-signing-keys.js';
 import { SIGNING_KEY_CHANGES_CHANNEL } from './store/queries/gateway-signing-keys.js';
@@ -46,10 +40,7 @@ import { GatewayMetrics } from './lib/metrics.js';
 import { MemoryReplayStore } from './replay/memory-replay-store.js';
 import { RedisReplayStore } from './replay/redis-replay-store.js';
 import type { Db } from './store/db.js';
-import { migrate } from './store/migrate.js';
 import { createOrderStore, orderStoreOptionsFor } from './store/order-store.js';
-import { openPgliteDb } from './store/pglite-db.js';
-import { openPostgresDb } from './store/postgres-db.js';
 
 export interface Gateway {
   app: FastifyInstance;
@@ -76,14 +67,10 @@ export interface Gateway {
   close(): Promise<void>;
 }
 
-// How often UN_PAID orders past their time are written as EXPIRED (replies show it at once regardless).
-const EXPIRY_SWEEP_MS = 30_000;
-
 // How often per-key usage counts (last used, addresses) are written: one batch per interval.
 const USAGE_FLUSH_MS = 5000;
-// tijori listen: listeners neither polled nor closed for a day are deleted (with what was queued for them), checked hourly.
-const STALE_LISTENER_MS = 86_400_000;
-const LISTENER_CLEANUP_MS = 3_600_000;
+// Ended dashboard sessions and old sign-in failures are deleted hourly.
+const DASHBOARD_CLEANUP_MS = 3_600_000;
 // How long start-up waits for Redis before serving anyway (signed requests then get 503 until it answers).
 const REDIS_READY_WAIT_MS = 2000;
 // How often observed anomalies are written as alerts (and announced): one batch per interval.
@@ -114,8 +101,6 @@ export interface StartOptions {
 export async function startGateway(config: Config, options: StartOptions = {}): Promise<Gateway> {
   const clock = options.clock ?? systemClock;
   const logger = options.logger ?? createLogger(config.logLevel);
-  const dataDir = resolve(config.dataDir);
-  const embedded = config.databaseUrl === undefined;
   // Before anything is opened: a wrong certificate path is a sentence at start-up, not a half-started gateway.
   const tls = config.tlsCertFile && config.tlsKeyFile ? await loadTlsFiles(config.tlsCertFile, config.tlsKeyFile) : undefined;
   if (tls) logCertificate(logger, tls, clock.nowMs());
@@ -123,36 +108,9 @@ export async function startGateway(config: Config, options: StartOptions = {}): 
   // Validates the proxy list (with a sentence) before the HTTPS check builds on it.
   const clientAddress = createClientAddressResolver({ trustedProxies });
   const isHttps = createHttpsDetector(createTrustedPeerCheck(trustedProxies));
-  await mkdir(dataDir, { recursive: true, mode: 0o700 });
-
-  // The local master key: the KEK itself (kekProvider local), or kept for unwrapping while data keys move into an HSM.
-  const hasLocalKey = config.masterKey !== undefined || config.masterKeyFile !== undefined || embedded;
-  const masterKey = hasLocalKey
-    ? await loadMasterKey({ masterKey: config.masterKey, masterKeyFile: config.masterKeyFile, generateInDataDir: embedded ? dataDir : undefined })
-    : undefined;
-  if (config.kekProvider === 'local' && (masterKey?.origin === 'generated' || masterKey?.origin === 'data-dir')) {
-    logger.warn(
-      { file: join(dataDir, 'master.key') },
-      'using a master key kept beside the embedded database: fine on a laptop; production must supply TIJORI_MASTER_KEY or TIJORI_MASTER_KEY_FILE from a separate secret store, or use TIJORI_KEK_PROVIDER=pkcs11',
-    );
-  }
-  const keyProvider = await keyProviderFromConfig(config, masterKey?.key.reveal());
-
-  const db =
-    options.db ??
-    (embedded
-      ? await openPgliteDb(join(dataDir, 'pgdata'))
-      : await openPostgresDb({ url: config.databaseUrl as string, poolMax: config.databasePoolMax }));
+  const storage = await openStorage(config, { logger, clock, ...(options.db ? { db: options.db } : {}) });
+  const { db, keyring, dataDir, embedded } = storage;
   try {
-    const applied = await migrate(db);
-    if (applied.length > 0) logger.info({ migrations: applied }, 'applied migrations');
-    const keyring = await Keyring.open(db, keyProvider, clock, { cacheTtlMs: config.dataKeyCacheTtlMs, ...(masterKey ? { legacyMasterKey: masterKey.key.reveal() } : {}) });
-    // Destroyed (erased merchant) or rewrapped data keys leave every process's memory when this commits.
-    const unlistenDataKeys = await db.listen(DATA_KEY_CHANGES_CHANNEL, (id) => keyring.forget(id));
-    const upgraded = await upgradeLegacyCiphertexts(db, keyring);
-    if (upgraded > 0) logger.info({ values: upgraded }, 're-sealed values written before envelope encryption with their data keys');
-    logger.info({ kek: keyring.kekId }, 'keyring open');
-
     const scheme = tls || config.mode === 'production' ? 'https' : 'http';
     const publicBaseUrl = config.publicBaseUrl ?? `${scheme}://${config.host.includes(':') ? `[${config.host}]` : config.host}:${config.port}`;
     if (config.mode === 'production' && !tls && config.publicBaseUrl === undefined) {
@@ -178,31 +136,12 @@ export async function startGateway(config: Config, options: StartOptions = {}): 
         })
       : undefined;
     audit?.start(config.auditFlushMs);
-    const sweeper = new ExpirySweeper(db, clock, (err) => logger.warn({ err }, 'order expiry sweep failed; retrying next interval'));
-    sweeper.start(EXPIRY_SWEEP_MS);
     const metrics = new GatewayMetrics({
       webhookQueueDepth: () => webhookQueueDepth(db, new Date(clock.nowMs())),
       onCollectError: (err) => logger.warn({ err }, 'could not read the webhook queue depth for /metrics'),
     });
-    const webhooks = new WebhookDispatcher(db, keyring, clock, logger, {
-      timeoutMs: config.webhookTimeoutMs,
-      scheduleSeconds: parseRetrySchedule(config.webhookRetryScheduleSeconds),
-      concurrency: config.webhookConcurrency,
-      pollIntervalMs: config.webhookPollIntervalMs,
-      policy: config.mode === 'production' ? 'production' : 'sandbox',
-      disableAfterFailingMs: config.webhookDisableAfterFailingDays * 86_400_000,
-      onAttempt: (a) => metrics.webhookAttempt(a.outcome, a.latencyMs / 1000),
-    });
-    const webhookWake = new WakeSignal();
-    const unlistenWebhooks = await db.listen(WEBHOOK_WAKE_CHANNEL, () => {
-      webhooks.wake();
-      webhookWake.notify();
-    });
-    const listenerCleanup = setInterval(() => {
-      deleteStaleListeners(db, new Date(clock.nowMs() - STALE_LISTENER_MS)).catch((err: unknown) => logger.warn({ err }, 'could not delete stale webhook listeners; retrying next hour'));
-    }, LISTENER_CLEANUP_MS);
-    listenerCleanup.unref();
-    if (config.webhookDispatcherEnabled) webhooks.start();
+    const jobs = await startBackgroundJobs(config, { db, keyring, clock, logger, metrics, dispatch: config.webhookDispatcherEnabled });
+    const { webhooks, webhookWake } = jobs;
     // Created on first start and held ready in memory (never decrypted per reply); a rotation by any process reaches this one when it commits.
     const signingKeys = new ResponseSigningKeys(db, { seal: (text, context) => keyring.seal('system', text, context), unseal: (sealed, context) => keyring.unseal(sealed, context) }, clock);
     await signingKeys.reload();
@@ -222,7 +161,7 @@ export async function startGateway(config: Config, options: StartOptions = {}): 
     });
     const dashboardCleanup = setInterval(() => {
       Promise.all([dashboardSessions.prune(), signInThrottle.prune()]).catch((err: unknown) => logger.warn({ err }, 'could not delete ended dashboard sessions or old sign-in failures; retrying next hour'));
-    }, LISTENER_CLEANUP_MS);
+    }, DASHBOARD_CLEANUP_MS);
     dashboardCleanup.unref();
     // With Redis, every process shares one record of accepted signatures (and fails closed without it); alone, memory is enough.
     const replay = config.redisUrl
@@ -255,7 +194,7 @@ export async function startGateway(config: Config, options: StartOptions = {}): 
       policy: { rateLimitPerMinute: config.rateLimitPerMinute, rateLimitsEnabled: config.rateLimitsEnabled, keyRotationWarningDays: config.keyRotationWarningDays, keyMaxAgeDays: config.keyMaxAgeDays },
       admin: adminToken ? { token: new AdminToken(adminToken.token) } : undefined,
       webhookPolicy: config.mode === 'production' ? 'production' : 'sandbox',
-      keyProvider,
+      keyProvider: storage.keyProvider,
       tls: tls?.options,
       httpsOnly: config.mode === 'production' ? { isHttps } : undefined,
       dashboard: { accounts: dashboardAccounts, origins: dashboardOrigins, mode: config.mode, signUpEnabled: config.dashboardSignUpEnabled },
@@ -292,7 +231,6 @@ export async function startGateway(config: Config, options: StartOptions = {}): 
           // Long polls (tijori listen) answer at once instead of holding the shutdown for their wait.
           () => void webhookWake.close(),
           () => app.close(),
-          () => void clearInterval(listenerCleanup),
           () => void clearInterval(dashboardCleanup),
           () => metricsApp?.close(),
           () => usage.stop(),
@@ -301,17 +239,13 @@ export async function startGateway(config: Config, options: StartOptions = {}): 
             if (unwritten > 0) logger.error({ unwritten }, 'audit records could not be written before shutdown and are lost');
           },
           () => anomalies?.alerts.stop(),
-          () => sweeper.stop(),
-          () => webhooks.stop(),
-          () => unlistenWebhooks(),
+          () => jobs.stop(),
           () => void signingKeys.stop(),
           () => unlistenSigningKeys(),
           () => unlisten(),
-          () => unlistenDataKeys(),
           () => rateLimiter.close?.(),
           () => (replay instanceof RedisReplayStore ? replay.close() : undefined),
-          () => (options.db ? undefined : db.close()),
-          () => keyProvider.close(),
+          () => storage.close(),
         ];
         const failures: unknown[] = [];
         for (const step of steps) {
@@ -325,8 +259,7 @@ export async function startGateway(config: Config, options: StartOptions = {}): 
       },
     };
   } catch (err) {
-    if (!options.db) await db.close().catch(() => {});
-    await keyProvider.close().catch(() => {});
+    await storage.close();
     throw err;
   }
 }

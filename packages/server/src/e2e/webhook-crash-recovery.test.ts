@@ -8,10 +8,10 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { signRequest } from '@tijori/signing';
 import postgres from 'postgres';
 import { TEST_DATABASE_URL } from '../test-support/backends.js';
 import { freePort } from '../test-support/free-port.js';
+import { postJson } from '../test-support/gateway-processes.js';
 
 const CLI = new URL('../../dist/cli.js', import.meta.url).pathname;
 const ADMIN_TOKEN = `tja_${randomBytes(24).toString('hex')}`;
@@ -85,17 +85,7 @@ describe(`a webhook survives SIGKILL of the gateway between commit and delivery 
     rmSync(dataDir, { recursive: true, force: true });
   });
 
-  async function call(base: string, path: string, body: unknown, auth: { bearer?: string; key?: { api_key: string; secret_key: string } }) {
-    const payload = JSON.stringify(body);
-    const headers: Record<string, string> = { 'content-type': 'application/json' };
-    if (auth.bearer) headers.authorization = `Bearer ${auth.bearer}`;
-    if (auth.key) {
-      const timestamp = String(Math.floor(Date.now() / 1000));
-      Object.assign(headers, { 'x-api-key': auth.key.api_key, 'x-timestamp': timestamp, 'x-signature': signRequest({ secret: auth.key.secret_key, timestamp, body: payload }) });
-    }
-    const res = await fetch(base + path, { method: 'POST', headers, body: payload });
-    return { status: res.status, body: (await res.json()) as Record<string, any> };
-  }
+  const call = postJson;
 
   it('delivers, after a restart, the event of a payment whose process was killed before sending it', async () => {
     // First life: the dispatcher is off, so the event can only be in the database when the process dies.
