@@ -39,6 +39,7 @@ import { createLogger } from './lib/logger.js';
 import { GatewayMetrics } from './lib/metrics.js';
 import { MemoryReplayStore } from './replay/memory-replay-store.js';
 import { RedisReplayStore } from './replay/redis-replay-store.js';
+import { FallbackReplayStore } from './replay/fallback-replay-store.js';
 import type { Db } from './store/db.js';
 import { createOrderStore, orderStoreOptionsFor } from './store/order-store.js';
 
@@ -164,11 +165,28 @@ export async function startGateway(config: Config, options: StartOptions = {}): 
     }, DASHBOARD_CLEANUP_MS);
     dashboardCleanup.unref();
     // With Redis, every process shares one record of accepted signatures (and fails closed without it); alone, memory is enough.
-    const replay = config.redisUrl
+    const redisReplay = config.redisUrl
       ? new RedisReplayStore(config.redisUrl, { onConnectionError: (err) => logger.warn({ err }, 'Redis connection error (replay store)') })
+      : undefined;
+    const replay = redisReplay
+      ? config.replayFallback === 'postgres'
+        ? new FallbackReplayStore(redisReplay, db, {
+            toleranceSeconds: config.signatureToleranceSeconds,
+            onSwitch: (usingPostgres) =>
+              usingPostgres
+                ? logger.error('Redis is unreachable: replay claims go to PostgreSQL (TIJORI_REPLAY_FALLBACK=postgres) until it answers')
+                : logger.warn('Redis answers again: replay claims go to Redis (and to PostgreSQL too, for twice the signature tolerance)'),
+            onError: (err) => logger.warn({ err }, 'replay fallback: could not announce the fallback or delete expired claims'),
+          })
+        : redisReplay
       : new MemoryReplayStore({ maxLifetimeSeconds: 2 * config.signatureToleranceSeconds, maxEntries: config.replayMaxEntries });
-    if (replay instanceof RedisReplayStore && !(await replay.ready(REDIS_READY_WAIT_MS))) {
-      logger.error('Redis is unreachable: signed requests are refused (503 service_unavailable) until it answers, rather than risk executing a replay');
+    if (replay instanceof FallbackReplayStore) await replay.start();
+    if (redisReplay && !(await redisReplay.ready(REDIS_READY_WAIT_MS))) {
+      logger.error(
+        replay instanceof FallbackReplayStore
+          ? 'Redis is unreachable: replay claims go to PostgreSQL (TIJORI_REPLAY_FALLBACK=postgres) until it answers'
+          : 'Redis is unreachable: signed requests are refused (503 service_unavailable) until it answers, rather than risk executing a replay',
+      );
     }
     const anomalies = config.alertsEnabled ? startAnomalyRules(config, { db, clock, logger, rateLimiter, metrics }) : undefined;
     const app = await buildApp({
@@ -244,7 +262,7 @@ export async function startGateway(config: Config, options: StartOptions = {}): 
           () => unlistenSigningKeys(),
           () => unlisten(),
           () => rateLimiter.close?.(),
-          () => (replay instanceof RedisReplayStore ? replay.close() : undefined),
+          () => (replay instanceof FallbackReplayStore || replay instanceof RedisReplayStore ? replay.close() : undefined),
           () => storage.close(),
         ];
         const failures: unknown[] = [];

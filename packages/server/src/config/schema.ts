@@ -49,6 +49,7 @@ export const CONFIG_SCHEMA = {
     signatureToleranceSeconds: { type: 'integer', minimum: 1, maximum: 3600, default: 300, description: 'Allowed clock difference for X-TIMESTAMP, each way.' },
     bodyLimitBytes: { type: 'integer', minimum: 1024, maximum: 10485760, default: 65536, description: 'Largest accepted request body.' },
     keyCacheTtlMs: { type: 'integer', minimum: 0, maximum: 300000, default: 5000, description: 'How long a process trusts its cached copy of an API key (bounds how late a revocation takes effect).' },
+    replayFallback: { type: 'string', enum: ['none', 'postgres'], default: 'none', description: 'What the replay check does while Redis (REDIS_URL) cannot answer: none refuses signed requests with 503; postgres records claims in PostgreSQL instead, accepting that a request accepted through Redis just before it failed could run once more within the signature tolerance.' },
     replayMaxEntries: { type: 'integer', minimum: 1000, default: 5000000, description: 'Signatures the in-process replay store remembers; beyond it new requests are refused (503) rather than risk a replay.' },
     auditEnabled: { type: 'boolean', default: true, description: 'Write the audit log. For benchmarking and comparison only: an operator has no reason to turn it off.' },
     auditFlushMs: { type: 'integer', minimum: 10, maximum: 60000, default: 1000, description: 'How often buffered audit records are written (sooner when 500 are waiting); a crash loses at most this long of them.' },

@@ -4,7 +4,7 @@ import { after, before, describe, it } from 'node:test';
 import { Redis } from 'ioredis';
 import { BACKENDS } from '../test-support/backends.js';
 import { orderBody, startTestGateway } from '../test-support/test-gateway.js';
-import { REPLAY_KEY_PREFIX, RedisReplayStore } from './redis-replay-store.js';
+import { RedisReplayStore, redisReplayKey } from './redis-replay-store.js';
 import { ReplayStoreUnavailable } from './replay-store.js';
 
 const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
@@ -48,7 +48,7 @@ describe('the Redis replay store, shared by gateway processes', () => {
     const key = `${RUN}:ttl`;
     const expiresAt = Math.floor(Date.now() / 1000) + 300;
     assert.equal(await a.claim(key, expiresAt), true);
-    const expireTime = await redis.call('EXPIRETIME', REPLAY_KEY_PREFIX + key);
+    const expireTime = await redis.call('EXPIRETIME', redisReplayKey(key));
     assert.equal(expireTime, expiresAt);
   });
 
@@ -73,6 +73,24 @@ for (const backend of BACKENDS) {
         assert.equal(res.statusCode, 503, res.body);
         assert.equal(res.json().error_code, 'service_unavailable');
         assert.equal(await gw.orderCount(), before);
+      } finally {
+        await gw.close();
+      }
+    });
+
+    it('with TIJORI_REPLAY_FALLBACK=postgres, executes a signed request once through PostgreSQL and refuses its replay', async () => {
+      const gw = await startTestGateway(backend, { REDIS_URL: DEAD_REDIS, TIJORI_REPLAY_FALLBACK: 'postgres' });
+      try {
+        const before = await gw.orderCount();
+        // The clock stands still, so the same request is signed the same way: the second is a replay.
+        const request = { path: '/api/v3/pg/order/create', body: orderBody() };
+        const first = await gw.send(request);
+        assert.equal(first.statusCode, 200, first.body);
+        const replayed = await gw.send(request);
+        assert.equal(replayed.signature, first.signature);
+        assert.equal(replayed.statusCode, 401, replayed.body);
+        assert.equal(replayed.json().error_code, 'replayed_request');
+        assert.equal(await gw.orderCount(), before + 1);
       } finally {
         await gw.close();
       }

@@ -1,10 +1,15 @@
 import { once } from 'node:events';
 import { Redis } from 'ioredis';
 import { closeRedis, rateLimitRedisOptions } from '../rate-limit/redis-rate-limiter.js';
-import { type ReplayStore, ReplayStoreUnavailable } from './replay-store.js';
+import { type ReplayStore, ReplayStoreUnavailable, replayDigest } from './replay-store.js';
 
 /** Every accepted signature's key lives under this prefix (SCAN finds them; each expires by itself). */
 export const REPLAY_KEY_PREFIX = 'tijori:replay:';
+
+/** The Redis key of a claim: the prefix and the claim's digest (base64url), so no signature is stored in clear. */
+export function redisReplayKey(key: string): string {
+  return REPLAY_KEY_PREFIX + replayDigest(key).toString('base64url');
+}
 
 const DEFAULT_TIMEOUT_MS = 500;
 
@@ -52,11 +57,16 @@ export class RedisReplayStore implements ReplayStore {
   async claim(key: string, expiresAtSeconds: number): Promise<boolean> {
     let reply: string | null;
     try {
-      reply = await this.#redis.set(REPLAY_KEY_PREFIX + key, '1', 'EXAT', expiresAtSeconds, 'NX');
+      reply = await this.#redis.set(redisReplayKey(key), '1', 'EXAT', expiresAtSeconds, 'NX');
     } catch (error) {
       throw new ReplayStoreUnavailable(`Redis did not answer the replay check: ${error instanceof Error ? error.message : String(error)}`, { cause: error });
     }
     return reply === 'OK';
+  }
+
+  /** Whether a claim could be sent now (connected); while not, claim fails at once. */
+  get connected(): boolean {
+    return this.#redis.status === 'ready';
   }
 
   close(): Promise<void> {

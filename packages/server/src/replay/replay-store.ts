@@ -1,3 +1,5 @@
+import { createHash } from 'node:crypto';
+
 /**
  * Remembers which signatures have been accepted so that a captured request
  * cannot be executed twice. `claim` is atomic check-and-set: exactly one of
@@ -15,4 +17,13 @@ export interface ReplayStore {
 /** Thrown when the store cannot vouch for a request (full, unreachable): the caller refuses with 503, never accepts. */
 export class ReplayStoreUnavailable extends Error {
   override name = 'ReplayStoreUnavailable';
+}
+
+/**
+ * What a shared store keeps for a claim: a SHA-256 of the key, never the key
+ * itself (it holds the request's signature). Both shared stores use it, so a
+ * claim means the same thing in Redis and in PostgreSQL.
+ */
+export function replayDigest(key: string): Buffer {
+  return createHash('sha256').update(key).digest();
 }
