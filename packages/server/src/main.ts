@@ -124,7 +124,15 @@ export async function startGateway(config: Config, options: StartOptions = {}): 
     if (!adminToken) logger.warn('no TIJORI_ADMIN_TOKEN: the admin API (/admin/v1) is off');
     const resolver = new ApiKeyResolver(db, keyring, { ttlMs: config.keyCacheTtlMs, clock });
     // Changes made by any process reach this one's cache when their transaction commits.
-    const unlisten = await db.listen(KEY_CHANGES_CHANNEL, (apiKey) => resolver.forget(apiKey));
+    const unlisten = await db.listen(
+      KEY_CHANGES_CHANNEL,
+      (apiKey) => resolver.forget(apiKey),
+      () => {
+        // Revocations made while this process could not hear them must not wait for the cache TTL.
+        resolver.forgetAll();
+        logger.warn('listening again for key changes after a lost database connection: cached API keys dropped');
+      },
+    );
     const rateLimiter: RateLimiter = config.redisUrl
       ? new RedisRateLimiter(config.redisUrl, { onConnectionError: (err) => logger.warn({ err }, 'Redis connection error (rate limits)') })
       : new MemoryRateLimiter();
@@ -147,7 +155,8 @@ export async function startGateway(config: Config, options: StartOptions = {}): 
     const signingKeys = new ResponseSigningKeys(db, { seal: (text, context) => keyring.seal('system', text, context), unseal: (sealed, context) => keyring.unseal(sealed, context) }, clock);
     await signingKeys.reload();
     const onSigningKeyError = (err: unknown) => logger.warn({ err }, 'could not reload the response-signing keys; still signing with the key in memory, retrying at the next interval');
-    const unlistenSigningKeys = await db.listen(SIGNING_KEY_CHANGES_CHANNEL, () => void signingKeys.reload().catch(onSigningKeyError));
+    const reloadSigningKeys = () => void signingKeys.reload().catch(onSigningKeyError);
+    const unlistenSigningKeys = await db.listen(SIGNING_KEY_CHANGES_CHANNEL, reloadSigningKeys, reloadSigningKeys);
     signingKeys.startReloading(SIGNING_KEY_RELOAD_MS, onSigningKeyError);
     const dashboardOrigins = parseDashboardOrigins(config.dashboardOrigins, publicBaseUrl);
     const dashboardSessions = new DashboardSessions(db, clock, { idleMs: config.dashboardSessionIdleSeconds * 1000, absoluteMs: config.dashboardSessionAbsoluteSeconds * 1000 });
@@ -199,6 +208,7 @@ export async function startGateway(config: Config, options: StartOptions = {}): 
       logger,
       publicBaseUrl,
       bodyLimitBytes: config.bodyLimitBytes,
+      requestTimeoutMs: config.requestTimeoutMs,
       signatureToleranceSeconds: config.signatureToleranceSeconds,
       orderLifetimeSeconds: config.orderLifetimeSeconds,
       clientAddress,

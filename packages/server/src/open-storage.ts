@@ -52,12 +52,18 @@ export async function openStorage(config: Config, deps: { logger: Logger; clock:
 
   let db: Db | undefined;
   try {
-    db = deps.db ?? (embedded ? await openPgliteDb(join(dataDir, 'pgdata')) : await openPostgresDb({ url: config.databaseUrl as string, poolMax: config.databasePoolMax }));
+    db = deps.db ?? (embedded ? await openPgliteDb(join(dataDir, 'pgdata')) : await openPostgresDb({
+            url: config.databaseUrl as string,
+            poolMax: config.databasePoolMax,
+            // No request waits on an unreachable database past these: it is refused with 503 storage_unavailable.
+            connectTimeoutSeconds: config.databaseConnectTimeoutSeconds,
+            queryTimeoutMs: config.databaseQueryTimeoutMs,
+          }));
     const applied = await migrate(db);
     if (applied.length > 0) logger.info({ migrations: applied }, 'applied migrations');
     const keyring = await Keyring.open(db, keyProvider, clock, { cacheTtlMs: config.dataKeyCacheTtlMs, ...(masterKey ? { legacyMasterKey: masterKey.key.reveal() } : {}) });
     // Destroyed (erased merchant) or rewrapped data keys leave every process's memory when this commits.
-    const unlistenDataKeys = await db.listen(DATA_KEY_CHANGES_CHANNEL, (id) => keyring.forget(id));
+    const unlistenDataKeys = await db.listen(DATA_KEY_CHANGES_CHANNEL, (id) => keyring.forget(id), () => keyring.forgetAll());
     const upgraded = await upgradeLegacyCiphertexts(db, keyring);
     if (upgraded > 0) logger.info({ values: upgraded }, 're-sealed values written before envelope encryption with their data keys');
     logger.info({ kek: keyring.kekId }, 'keyring open');

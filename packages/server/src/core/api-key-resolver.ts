@@ -142,4 +142,9 @@ export class ApiKeyResolver {
   forget(apiKey: string): void {
     this.#cache.delete(apiKey);
   }
+
+  /** Drops every cached key: change notifications may have been missed (the listening connection was lost). */
+  forgetAll(): void {
+    this.#cache.clear();
+  }
 }

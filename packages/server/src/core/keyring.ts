@@ -152,6 +152,12 @@ export class Keyring {
     for (const [owner, live] of this.#byOwner.entries()) if (live.id === dataKeyId) this.#byOwner.delete(owner);
   }
 
+  /** Drops every unwrapped key: change notifications may have been missed (the listening connection was lost); each is unwrapped again when next used. */
+  forgetAll(): void {
+    this.#byId.clear();
+    this.#byOwner.clear();
+  }
+
   #load(id: string): Promise<FieldCipher> {
     // Concurrent misses for one key share one read and one unwrap.
     let pending = this.#loading.get(id);

@@ -46,7 +46,9 @@ export class FallbackReplayStore implements ReplayStore {
 
   /** Follows other processes' announcements and starts deleting expired claims. */
   async start(): Promise<void> {
-    this.#unlisten = await this.db.listen(REPLAY_FALLBACK_CHANNEL, () => this.#checkBothFor(Date.now()));
+    // Announcements missed while the connection was lost: assume there was one.
+    const fellBackSomewhere = () => this.#checkBothFor(Date.now());
+    this.#unlisten = await this.db.listen(REPLAY_FALLBACK_CHANNEL, fellBackSomewhere, fellBackSomewhere);
     this.#pruner = setInterval(() => {
       deleteExpiredReplayClaims(this.db, new Date()).catch((error: unknown) => this.options.onError?.(error));
     }, PRUNE_MS);

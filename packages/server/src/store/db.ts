@@ -14,7 +14,13 @@ export interface Db extends Queryable {
   transaction<T>(fn: (tx: Queryable) => Promise<T>): Promise<T>;
   /** Runs a script of several statements without parameters (migrations). */
   exec(script: string): Promise<void>;
-  /** Calls `onPayload` for each NOTIFY on `channel` (from any process sharing the database); resolves to an unsubscribe function. */
-  listen(channel: string, onPayload: (payload: string) => void): Promise<() => Promise<void>>;
+  /**
+   * Calls `onPayload` for each NOTIFY on `channel` (from any process sharing
+   * the database); resolves to an unsubscribe function. `onResubscribed` is
+   * called when the subscription is made again after its connection was lost:
+   * notifications sent meanwhile were missed, so caches they keep fresh
+   * should be dropped.
+   */
+  listen(channel: string, onPayload: (payload: string) => void, onResubscribed?: () => void): Promise<() => Promise<void>>;
   close(): Promise<void>;
 }
