@@ -1,5 +1,5 @@
 // Turning case results into the table, the target verdicts and the JSON file.
-import { TARGETS } from './cases.mjs'
+import { SOAK_CASE, TARGETS } from './cases.mjs'
 
 function ratio (result, base) {
   if (!result?.ok || !base?.ok || !(base.timed.reqPerSec > 0)) return null
@@ -62,7 +62,9 @@ export function formatMachine (machine, options) {
     `cpu:        ${machine.cpu} (${machine.cores} cores available, ${machine.memoryGiB} GiB)`,
     `node:       ${machine.node}`,
     `postgresql: ${machine.postgresql}`,
-    `load:       ${options.connections} connections, ${options.warmupS} s warm-up (not counted) + ${options.durationS} s timed per case, load generator in its own process`
+    options.soakS
+      ? `load:       ${options.connections} connections spread over ${SOAK_CASE.processes} gateway processes, ${options.warmupS} s warm-up (not counted) + ${options.soakS} s soak, load generator in its own process`
+      : `load:       ${options.connections} connections, ${options.warmupS} s warm-up (not counted) + ${options.durationS} s timed per case, load generator in its own process`
   ].join('\n')
 }
 

@@ -46,7 +46,7 @@ async function waitReady (child, baseUrl) {
   throw new Error(`${child.benchName}: ${baseUrl}/readyz did not answer 200 within ${READY_TIMEOUT_MS / 1000} s (last: ${last}); see ${child.logFile}`)
 }
 
-async function startNodeServer ({ name, script, args = [], env, cwd, logFile }) {
+async function startNodeServer ({ name, script, args = [], env, cwd, logFile, onSpawn = () => {} }) {
   const port = await freePort(HOST)
   const baseUrl = `http://${HOST}:${port}`
   const child = startProcess({
@@ -58,17 +58,18 @@ async function startNodeServer ({ name, script, args = [], env, cwd, logFile }) 
     cwd,
     logFile
   })
+  onSpawn(child)
   await waitReady(child, baseUrl)
   return { child, baseUrl }
 }
 
 export async function startCeiling ({ repoRoot, logFile }) {
-  const { child, baseUrl } = await startNodeServer({
+  const ceiling = await startNodeServer({
     name: 'ceiling-server', script: join(repoRoot, 'bench/ceiling-server.mjs'), cwd: repoRoot, env: {}, logFile
   })
   // The ceiling checks nothing; the load generator signs anyway, so its own cost is the same in every case.
   const credentials = { merchant_id: 'mer_ceiling', api_key: 'pk_test_ceiling', secret_key: randomBytes(32).toString('hex') }
-  return { child, baseUrl, credentials }
+  return { processes: [ceiling], credentials }
 }
 
 export async function startReference ({ repoRoot, logFile }) {
@@ -78,7 +79,7 @@ export async function startReference ({ repoRoot, logFile }) {
     api_key: `pk_test_${randomBytes(16).toString('hex')}`,
     secret_key: `sk_test_${randomBytes(32).toString('hex')}`
   }
-  const { child, baseUrl } = await startNodeServer({
+  const reference = await startNodeServer({
     name: 'reference-server',
     script: join(repoRoot, 'bench/reference-server.mjs'),
     cwd: repoRoot,
@@ -90,17 +91,26 @@ export async function startReference ({ repoRoot, logFile }) {
     },
     logFile
   })
-  return { child, baseUrl, credentials }
+  return { processes: [reference], credentials }
 }
 
 const ADMIN_TOKEN = `tja_bench_${randomBytes(16).toString('hex')}`
 
-export async function startGateway ({ repoRoot, store, logFile, env: caseEnv = {}, policy }) {
+// `<case>.log` for a lone process; `<case>.1.log`, `<case>.2.log`, … when several share a case.
+export function processLogFile (logFile, n, count) {
+  return count > 1 ? logFile.replace(/\.log$/, `.${n}.log`) : logFile
+}
+
+// One process, or `processes` sharing one database (and whatever Redis caseEnv names), as behind a load
+// balancer: the same master key and admin token, each its own port, data directory and log file.
+// The first starts alone on the fresh database (migrations, the sandbox merchant, its credentials file,
+// the key's policy); the others start after it, so they meet a migrated database with the policy in place.
+export async function startGateway ({ repoRoot, store, logFile, env: caseEnv = {}, policy, processes: count = 1 }) {
   const cli = join(repoRoot, 'packages/server/dist/cli.js')
   if (!existsSync(cli)) throw new Error(`${cli} does not exist: the gateway is not built (npm run build)`)
-  const dataDir = await mkdtemp(join(tmpdir(), `tijori-bench-${store}-`))
+  if (count > 1 && store !== 'postgres') throw new Error('several gateway processes need PostgreSQL: PGlite is one process\'s database')
   // One key sends thousands of requests a second here: lift its budget so the bench measures the limiter's cost, not its refusals.
-  const env = { TIJORI_DATA_DIR: dataDir, TIJORI_LOG_LEVEL: 'warn', TIJORI_RATE_LIMIT_PER_MINUTE: '100000000', TIJORI_ADMIN_TOKEN: ADMIN_TOKEN, ...caseEnv }
+  const env = { TIJORI_LOG_LEVEL: 'warn', TIJORI_RATE_LIMIT_PER_MINUTE: '100000000', TIJORI_ADMIN_TOKEN: ADMIN_TOKEN, ...caseEnv }
   // BENCH_GATEWAY_ENV="TIJORI_X=1 TIJORI_Y=2" tries gateway settings without editing the bench.
   for (const pair of process.env.BENCH_GATEWAY_ENV?.split(' ').filter(Boolean) ?? []) {
     const [key, ...value] = pair.split('=')
@@ -111,24 +121,45 @@ export async function startGateway ({ repoRoot, store, logFile, env: caseEnv = {
     env.DATABASE_URL = databaseUrl(GATEWAY_DATABASE)
     env.TIJORI_MASTER_KEY = randomBytes(32).toString('base64')
   }
-  const { child, baseUrl } = await startNodeServer({
-    name: `gateway (${store})`, script: cli, args: ['serve'], cwd: repoRoot, env, logFile
-  })
-  // Written by the server on its first start with an empty store.
-  const credentialsFile = join(dataDir, 'sandbox-credentials.json')
-  let credentials
+  const started = []
+  const startOne = async (n) => {
+    const dataDir = await mkdtemp(join(tmpdir(), `tijori-bench-${store}-`))
+    // Recorded before the wait, so a process that never gets ready is still stopped and its directory removed.
+    const entry = { dataDir, logFile: processLogFile(logFile, n, count) }
+    started.push(entry)
+    const { child, baseUrl } = await startNodeServer({
+      name: count > 1 ? `gateway (${store}) ${n}/${count}` : `gateway (${store})`,
+      script: cli,
+      args: ['serve'],
+      cwd: repoRoot,
+      env: { ...env, TIJORI_DATA_DIR: dataDir },
+      logFile: entry.logFile,
+      onSpawn: child => { entry.child = child }
+    })
+    return Object.assign(entry, { child, baseUrl })
+  }
   try {
-    credentials = JSON.parse(await readFile(credentialsFile, 'utf8'))
-  } catch (error) {
-    throw new Error(`gateway answered /readyz but ${credentialsFile} is missing or not JSON (${error.message})`)
-  }
-  for (const field of ['merchant_id', 'api_key', 'secret_key']) {
-    if (typeof credentials[field] !== 'string' || credentials[field] === '') {
-      throw new Error(`${credentialsFile} has no "${field}" string`)
+    const first = await startOne(1)
+    // Written by the server on its first start with an empty store.
+    const credentialsFile = join(first.dataDir, 'sandbox-credentials.json')
+    let credentials
+    try {
+      credentials = JSON.parse(await readFile(credentialsFile, 'utf8'))
+    } catch (error) {
+      throw new Error(`gateway answered /readyz but ${credentialsFile} is missing or not JSON (${error.message})`)
     }
+    for (const field of ['merchant_id', 'api_key', 'secret_key']) {
+      if (typeof credentials[field] !== 'string' || credentials[field] === '') {
+        throw new Error(`${credentialsFile} has no "${field}" string`)
+      }
+    }
+    if (policy) await applyPolicy(first.baseUrl, credentials.api_key, policy)
+    await Promise.all(Array.from({ length: count - 1 }, (_, i) => startOne(i + 2)))
+    return { processes: started, credentials }
+  } catch (error) {
+    error.startedProcesses = started
+    throw error
   }
-  if (policy) await applyPolicy(baseUrl, credentials.api_key, policy)
-  return { child, baseUrl, credentials, dataDir }
 }
 
 // Sets the sandbox key's allowlist and rate limit through the admin API, as an operator would.

@@ -61,3 +61,37 @@ export function orderStatus ({ credentials, orderIds, onResponse }) {
     }
   }]
 }
+
+// The soak's mix: creates, and every `statusEvery`-th request the status of
+// an order this run created (through any process). Each created order is
+// asked about at most once, so no status signature can repeat however fast
+// the server goes; while none is waiting, the request is a create.
+export function createAndStatus ({ credentials, idPrefix, statusEvery, onResponse }) {
+  // Oldest first; bounded, because creates outnumber status reads and the surplus is never asked about.
+  const waiting = []
+  const WAITING_MAX = 10_000
+  let next = 0
+  let sent = 0
+  return [{
+    setupRequest: function setupCreateOrStatus (request, context) {
+      sent++
+      if (sent % statusEvery === 0 && waiting.length > 0) {
+        const orderId = waiting.shift()
+        context.kind = 'status'
+        context.orderId = orderId
+        return signedRequest(request, credentials, STATUS_PATH, `{"order_id":"${orderId}"}`)
+      }
+      const orderId = `${idPrefix}${next++}`
+      context.kind = 'create'
+      context.orderId = orderId
+      return signedRequest(request, credentials, CREATE_PATH, createBody(orderId))
+    },
+    onResponse: function onCreateOrStatusResponse (status, body, context) {
+      if (context.kind === 'create' && status === 200) {
+        waiting.push(context.orderId)
+        if (waiting.length > WAITING_MAX) waiting.shift()
+      }
+      onResponse(status, body, context.orderId, context.kind)
+    }
+  }]
+}
