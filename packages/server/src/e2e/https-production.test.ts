@@ -10,7 +10,6 @@ import { join } from 'node:path';
 import tls from 'node:tls';
 import { after, before, describe, it } from 'node:test';
 import { promisify } from 'node:util';
-import { signRequest } from '@tijori/signing';
 import { ConfigError, loadConfig } from '../config/load-config.js';
 import { HSTS_HEADER_VALUE } from '../http/https-only.js';
 import { createLogger } from '../lib/logger.js';
@@ -20,6 +19,7 @@ import { openPgliteDb } from '../store/pglite-db.js';
 import { assertRefused } from '../test-support/auth-refusal-suite.js';
 import { BACKENDS } from '../test-support/backends.js';
 import { orderBody, startTestGateway, type TestGateway } from '../test-support/test-gateway.js';
+import { signedHeaders } from '../test-support/gateway-processes.js';
 
 const run = promisify(execFile);
 const ORDER_CREATE = '/api/v3/pg/order/create';
@@ -41,18 +41,6 @@ function selfSignedCertificate(dir: string): { certFile: string; keyFile: string
     { stdio: 'ignore' },
   );
   return { certFile, keyFile };
-}
-
-/** The headers of a correctly signed order create (v1: body + timestamp). */
-function signedHeaders(creds: Credentials, payload: string): Record<string, string> {
-  const timestamp = String(Math.floor(Date.now() / 1000));
-  return {
-    'content-type': 'application/json',
-    accept: 'application/json',
-    'x-api-key': creds.api_key,
-    'x-timestamp': timestamp,
-    'x-signature': signRequest({ secret: creds.secret_key, timestamp, body: payload }),
-  };
 }
 
 interface HttpsReply {
