@@ -42,6 +42,7 @@ export async function startBackgroundJobs(
     timeoutMs: config.webhookTimeoutMs,
     scheduleSeconds: parseRetrySchedule(config.webhookRetryScheduleSeconds),
     concurrency: config.webhookConcurrency,
+    concurrencyPerEndpoint: config.webhookConcurrencyPerEndpoint,
     pollIntervalMs: config.webhookPollIntervalMs,
     policy: config.mode === 'production' ? 'production' : 'sandbox',
     disableAfterFailingMs: config.webhookDisableAfterFailingDays * 86_400_000,

@@ -52,7 +52,11 @@ export async function openStorage(config: Config, deps: { logger: Logger; clock:
 
   let db: Db | undefined;
   try {
-    db = deps.db ?? (embedded ? await openPgliteDb(join(dataDir, 'pgdata')) : await openPostgresDb({
+    db =
+      deps.db ??
+      (embedded
+        ? await openPgliteDb(join(dataDir, 'pgdata'))
+        : await openPostgresDb({
             url: config.databaseUrl as string,
             poolMax: config.databasePoolMax,
             // No request waits on an unreachable database past these: it is refused with 503 storage_unavailable.

@@ -22,11 +22,22 @@
  *   value is undefined is left out and an undefined array element prints null.
  *
  * Throws TypeError for what JSON cannot represent: undefined at the top level,
- * functions, symbols, bigints, NaN and ±Infinity, and cycles. JSON.stringify
+ * functions, symbols, bigints, NaN and ±Infinity, cycles, and arrays and
+ * objects nested more than MAX_CANONICAL_DEPTH deep. JSON.stringify
  * would silently drop or null some of these; a signature over a silently
  * altered body would only confuse, so we refuse instead. Meant for the output
  * of JSON.parse, where none of these can occur.
  */
+/**
+ * The deepest nesting of arrays and objects canonicalJson serialises (PHP's
+ * json_encode and json_decode stop at 512). Without it, a body nested some
+ * 4,000 levels deep (JSON.parse takes any depth) overflowed the call stack:
+ * a RangeError instead of the documented TypeError, at a depth that varied
+ * with the engine and the caller's stack, so two runtimes could disagree on
+ * whether a canonical form exists.
+ */
+export const MAX_CANONICAL_DEPTH = 1000;
+
 export function canonicalJson(value: unknown): string {
   const out = serialise(value, '', new Set<object>(), []);
   if (out === undefined) {
@@ -70,6 +81,11 @@ function serialise(value: unknown, key: string, ancestors: Set<object>, path: st
   const object = value as object;
   // A cycle would recurse forever; a shared (acyclic) reference is fine, as in JSON.stringify.
   if (ancestors.has(object)) fail('the value contains a cycle', path);
+  // ancestors holds exactly the arrays and objects still open above this one.
+  // (Not through fail(): the path would be a thousand steps long.)
+  if (ancestors.size >= MAX_CANONICAL_DEPTH) {
+    throw new TypeError(`canonicalJson: cannot serialise the value: arrays and objects are nested more than ${MAX_CANONICAL_DEPTH} deep`);
+  }
   ancestors.add(object);
   let out: string;
   if (Array.isArray(object)) {
@@ -107,22 +123,34 @@ function fail(reason: string, path: readonly string[]): never {
  * UTF-16 code-unit order (JavaScript's default sort) agrees with code-point
  * order except where a surrogate (D800–DFFF, half of a code point ≥ U+10000)
  * meets a unit in E000–FFFF: '\u{1F600}' (D83D DE00) sorts before '\uFF61' by
- * code unit but after it by code point. Lifting surrogates above E000–FFFF
- * fixes exactly that case.
+ * code unit but after it by code point. Ranking each half of a pair above
+ * U+FFFF fixes exactly that case. A lone surrogate (JSON.parse gives one for
+ * "\ud801") is the code point D800–DFFF itself, so it ranks as its own value:
+ * below E000 and below every pair, as in Python's sort_keys (fast-check found
+ * "\ud801" sorted after "\u{10000}" when every surrogate was lifted).
  */
 export function compareCodePoints(a: string, b: string): number {
   const n = Math.min(a.length, b.length);
   for (let i = 0; i < n; i++) {
     const x = a.charCodeAt(i);
     const y = b.charCodeAt(i);
-    if (x !== y) return codePointRank(x) - codePointRank(y);
+    if (x !== y) return codePointRank(a, i, x) - codePointRank(b, i, y);
   }
   return a.length - b.length;
 }
 
-function codePointRank(unit: number): number {
-  if (unit < 0xd800) return unit;
-  return unit >= 0xe000 ? unit - 0x800 : unit + 0x2000;
+function codePointRank(s: string, i: number, unit: number): number {
+  if (unit < 0xd800 || unit > 0xdfff) return unit;
+  const paired = unit < 0xdc00 ? isLowSurrogate(s.charCodeAt(i + 1)) : isHighSurrogate(s.charCodeAt(i - 1));
+  return paired ? unit + 0x10000 : unit;
+}
+
+function isHighSurrogate(unit: number): boolean {
+  return unit >= 0xd800 && unit <= 0xdbff;
+}
+
+function isLowSurrogate(unit: number): boolean {
+  return unit >= 0xdc00 && unit <= 0xdfff;
 }
 
 /** The canonical JSON of a parsed body, or undefined when there is none or it has no JSON form (never throws). */

@@ -30,7 +30,7 @@ export const ERRORS = {
   not_acceptable: { status: 406, message: 'This API only replies with application/json.' },
   unsupported_media_type: { status: 415, message: 'Content-Type must be application/json.' },
   payload_too_large: { status: 413, message: 'The request body is larger than the limit.' },
-  invalid_json: { status: 400, message: 'The request body is not valid JSON.' },
+  invalid_json: { status: 400, message: 'The request body is not valid JSON (UTF-8; in admin and dashboard requests, no string may contain U+0000).' },
   validation_failed: { status: 400, message: 'The request body is not valid.' },
   bad_request: { status: 400, message: 'The request could not be understood.' },
   duplicate_order_id: { status: 409, message: 'An order with this order_id already exists.' },
@@ -75,6 +75,7 @@ export const ERRORS = {
   // 5xx: ours, never the caller's fault
   internal_error: { status: 500, message: 'Something went wrong on our side. Quote the request_id to support.' },
   service_unavailable: { status: 503, message: 'The service is temporarily unavailable; retry with a fresh signature.' },
+  storage_unavailable: { status: 503, message: 'The database is temporarily unreachable; retry with a fresh signature (an order that was in fact stored is then refused as duplicate_order_id).' },
 } as const satisfies Record<string, { status: number; message: string }>;
 
 export type ErrorCode = keyof typeof ERRORS;

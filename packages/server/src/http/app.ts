@@ -1,3 +1,4 @@
+import type { Duplex } from 'node:stream';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
@@ -17,12 +18,13 @@ import type { Keyring } from '../core/keyring.js';
 import type { Clock } from '../lib/clock.js';
 import type { GatewayMetrics } from '../lib/metrics.js';
 import { newRequestId } from '../lib/ids.js';
+import { failureEnvelope } from '../errors/envelope.js';
 import type { ReplayStore } from '../replay/replay-store.js';
 import type { Db } from '../store/db.js';
 import type { OrderStore } from '../store/order-store.js';
 import { handleFrameworkError, registerErrorHandling } from './error-handler.js';
 import { type HttpsDetector, registerHttpsOnly } from './https-only.js';
-import { registerJsonBody } from './json-body.js';
+import { registerAdminJsonBody, registerJsonBody } from './json-body.js';
 import { countReply, registerMetrics } from './plugins/metrics.js';
 import { registerRequestAuth } from './plugins/request-auth.js';
 import { registerAudit } from './plugins/audit.js';
@@ -56,6 +58,8 @@ export interface AppDeps {
   logger: Logger;
   publicBaseUrl: string;
   bodyLimitBytes: number;
+  /** How long one request (headers and body) may take to arrive. */
+  requestTimeoutMs: number;
   signatureToleranceSeconds: number;
   orderLifetimeSeconds: number;
   clientAddress: ClientAddressResolver;
@@ -96,10 +100,28 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   // Set once the audit and signing plugins are registered below; the frameworkErrors handler, which runs later, uses them.
   let auditReply: ((request: FastifyRequest, reply: FastifyReply) => void) | undefined;
   let signReply: ((request: FastifyRequest, reply: FastifyReply, body: string) => void) | undefined;
+  // Node cuts a request off only when it sweeps its connections (every 30 s
+  // by default): sweep four times per timeout, so a slow client goes within
+  // 1.25 × requestTimeoutMs. headersTimeout must not exceed requestTimeout:
+  // when it does, Node swaps the two, and a stalled body got the 60 s
+  // default of headersTimeout instead.
+  const serverTimeouts = {
+    requestTimeout: deps.requestTimeoutMs,
+    headersTimeout: deps.requestTimeoutMs,
+    connectionsCheckingInterval: Math.max(250, Math.floor(deps.requestTimeoutMs / 4)),
+  };
   // Cast: with `https` set Fastify types the instance for an https.Server;
   // nothing here depends on which server is underneath.
   const app = Fastify({
-    https: deps.tls ?? null,
+    https: deps.tls ? { ...deps.tls, ...serverTimeouts } : null,
+    // For http.createServer when there is no TLS (Fastify's types take `http` or `https`, not both).
+    ...({ http: serverTimeouts } as object),
+    // Fastify's default is 0, no limit (and it sets this on the server after
+    // creating it): a client that sent its headers and then dribbled the body
+    // a byte at a time, or stalled, held a connection and its request forever
+    // (found by the HTTP fuzzer's slow bodies); only headers were bounded
+    // (Node's headersTimeout, 60 s).
+    requestTimeout: deps.requestTimeoutMs,
     // Fastify must not believe X-Forwarded-*: client-address.ts and
     // https-only.ts decide, and only for the configured proxies.
     trustProxy: false,
@@ -123,6 +145,15 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
       customOptions: { allErrors: true, coerceTypes: false, removeAdditional: false, useDefaults: false, allowUnionTypes: true, verbose: true },
     },
   }) as unknown as FastifyInstance;
+
+  // CONNECT asks for a tunnel, which this server never opens. Without a
+  // 'connect' listener Node dropped the connection without a word (found by
+  // the HTTP fuzzer); it gets an answer like any request we cannot serve.
+  app.server.on('connect', function refuseTunnel(_request: unknown, socket: Duplex) {
+    const body = JSON.stringify(failureEnvelope(400, 'bad_request', 'CONNECT is not supported: this server is not a proxy.', newRequestId()));
+    socket.on('error', () => {}); // the client may be gone already
+    socket.end(`HTTP/1.1 400 Bad Request\r\nContent-Type: application/json; charset=utf-8\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`);
+  });
 
   // A callback hook, not async: it runs on every request and needs no promise.
   app.addHook('onRequest', function setRequestIdHeader(request, reply, done) {
@@ -232,6 +263,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   const admin = deps.admin;
   if (admin) {
     await app.register(async function operatorApi(scope) {
+      registerAdminJsonBody(scope, deps.bodyLimitBytes);
       await adminApi(scope, {
         db: deps.db,
         keyring: deps.keyring,

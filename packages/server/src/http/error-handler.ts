@@ -5,6 +5,7 @@ import { failureEnvelope } from '../errors/envelope.js';
 import type { FieldProblem } from '../core/orders.js';
 import { ReplayStoreUnavailable } from '../replay/replay-store.js';
 import { DataKeyDestroyedError } from '../core/keyring.js';
+import { StorageUnavailable } from '../store/storage-unavailable.js';
 import { SECURITY_HEADERS } from './security-headers.js';
 
 interface AjvError {
@@ -79,6 +80,11 @@ export function registerErrorHandling(app: FastifyInstance, bodyLimitBytes: numb
     if (error instanceof ReplayStoreUnavailable) {
       request.log.error({ err: error }, 'replay store unavailable: refusing requests rather than risking replays');
       return sendError(reply, new ApiError('service_unavailable'));
+    }
+    // The database is down, restarting or too slow: temporary and ours, so 503 (clients and balancers retry), not 500.
+    if (error instanceof StorageUnavailable) {
+      request.log.error({ err: error }, 'storage unavailable: refusing the request');
+      return sendError(reply, new ApiError('storage_unavailable'));
     }
     // An erased merchant's data key is gone for good: nothing may be sealed for it again (no new key, endpoint or secret).
     if (error instanceof DataKeyDestroyedError) return sendError(reply, new ApiError('merchant_erased'));

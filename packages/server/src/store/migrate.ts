@@ -27,10 +27,12 @@ export async function loadMigrations(dir = MIGRATIONS_DIR): Promise<Migration[]>
  */
 export async function migrate(db: Db, migrations?: Migration[]): Promise<string[]> {
   const all = migrations ?? (await loadMigrations());
-  await db.exec(`CREATE TABLE IF NOT EXISTS tijori_migrations (
-    version integer PRIMARY KEY, name text NOT NULL, applied_at timestamptz NOT NULL DEFAULT now())`);
   return db.transaction(async (tx) => {
     await tx.query('SELECT pg_advisory_xact_lock($1)', [MIGRATION_LOCK]);
+    // Under the lock: CREATE TABLE IF NOT EXISTS is not safe against itself, and two processes
+    // starting at once on an empty database would both try (one fails on pg_type's unique index).
+    await tx.query(`CREATE TABLE IF NOT EXISTS tijori_migrations (
+      version integer PRIMARY KEY, name text NOT NULL, applied_at timestamptz NOT NULL DEFAULT now())`);
     const rows = await tx.query<{ version: number }>('SELECT version FROM tijori_migrations');
     const done = new Set(rows.map((r) => Number(r.version)));
     const applied: string[] = [];

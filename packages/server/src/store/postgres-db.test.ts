@@ -6,6 +6,7 @@ import postgres from 'postgres';
 import { TEST_DATABASE_URL } from '../test-support/backends.js';
 import type { Db } from './db.js';
 import { openPostgresDb } from './postgres-db.js';
+import { StorageUnavailable } from './storage-unavailable.js';
 
 /**
  * The LISTEN connection through a TCP relay the test can cut, as a network
@@ -71,5 +72,35 @@ describe('PostgreSQL LISTEN across a lost connection', () => {
     await notifier`SELECT pg_notify(${channel}, 'after')`;
     await until(() => payloads.includes('after'), 'a notification after the re-subscription');
     assert.deepEqual(payloads, ['before', 'after'], 'what was sent while cut off is gone: hence onResubscribed');
+  });
+});
+
+/**
+ * postgres.js 3.4.9 writes the next statement (or ROLLBACK, or COMMIT) of a
+ * transaction to its connection even after the socket is gone, and the write
+ * throws from a setImmediate: the whole process dies (porsager/postgres#1208).
+ * Seen here when PostgreSQL was stopped under load (reliability/database-outage).
+ */
+describe('a transaction whose connection is lost', () => {
+  it('rejects with StorageUnavailable without crashing the process, and the pool serves again', async () => {
+    const db = await openPostgresDb({ url: TEST_DATABASE_URL, poolMax: 2, queryTimeoutMs: 5000 });
+    const killer = postgres(TEST_DATABASE_URL, { max: 1, onnotice: () => {} });
+    try {
+      const outcome = db.transaction(async (tx) => {
+        const [row] = await tx.query<{ pid: number }>('SELECT pg_backend_pid() AS pid');
+        // Ends this session only (as a server restart would), never the server.
+        await killer`SELECT pg_terminate_backend(${row?.pid ?? 0})`;
+        await new Promise((r) => setTimeout(r, 300));
+        await tx.query('SELECT 1');
+        return 'committed';
+      });
+      await assert.rejects(outcome, StorageUnavailable);
+      // The crash would come from a setImmediate after the rejection: give it the chance.
+      await new Promise((r) => setTimeout(r, 300));
+      assert.equal((await db.query<{ one: number }>('SELECT 1 AS one'))[0]?.one, 1, 'the pool serves again');
+    } finally {
+      await killer.end();
+      await db.close();
+    }
   });
 });

@@ -49,6 +49,9 @@ async function bounded<T>(work: () => Promise<T>, ms: number | undefined): Promi
 
 type Sql = postgres.Sql | postgres.TransactionSql;
 
+// How long after a re-subscription further ones count as the same reconnection.
+const RESUBSCRIBE_SETTLE_MS = 200;
+
 /**
  * PostgreSQL through postgres.js: measured here at 1.2x the `pg` driver on a
  * signed INSERT and 1.4x on a SELECT by key. Statements are prepared once per
@@ -82,6 +85,19 @@ export async function openPostgresDb(options: PostgresOptions): Promise<Db> {
         // 503 never hides a change made later.
         let begun = false;
         let abandoned = false;
+        // postgres.js 3.4.9 sends ROLLBACK (or COMMIT, or the next statement) on the transaction's own connection
+        // even after that connection's socket is gone, and the write then throws from a setImmediate, which
+        // kills the process (porsager/postgres#1154, #1208; unfixed in 3.4.9). So once the connection is lost,
+        // postgres.js is never asked for anything more: the caller is answered here, the callback handed to
+        // begin is left pending (PostgreSQL rolls the transaction back itself when the session ends), and
+        // statements the caller still sends fail at once, before reaching the dead connection.
+        let lost = false;
+        const never = new Promise<never>(() => {});
+        const giveUp = (err: unknown) => {
+          lost = true;
+          reject(translated(err));
+          return never;
+        };
         const timer =
           limit === undefined
             ? undefined
@@ -95,11 +111,22 @@ export async function openPostgresDb(options: PostgresOptions): Promise<Db> {
             if (abandoned) throw new StorageUnavailable('transaction begun after its caller gave up');
             begun = true;
             clearTimeout(timer);
-            return fn(wrap(tx, undefined));
+            const inner = wrap(tx, undefined);
+            const guarded: Queryable = {
+              query: (text, params) => (lost ? Promise.reject(new StorageUnavailable('the transaction lost its connection')) : inner.query(text, params)),
+            };
+            return fn(guarded).then(
+              (value) => (lost ? never : value),
+              (err: unknown) => (lost || err instanceof StorageUnavailable ? giveUp(err) : Promise.reject(err)),
+            );
           })
           .then(
             (value) => resolve(value as Awaited<ReturnType<typeof fn>>),
-            (err: unknown) => reject(translated(err)),
+            (err: unknown) => {
+              // Rejected by postgres.js when the connection closes mid-transaction (or after a rollback).
+              lost = true;
+              reject(translated(err));
+            },
           )
           .finally(() => clearTimeout(timer));
       }),
@@ -109,11 +136,23 @@ export async function openPostgresDb(options: PostgresOptions): Promise<Db> {
     listen: async (channel, onPayload, onResubscribed) => {
       // postgres.js keeps one dedicated connection for LISTEN and re-subscribes after reconnecting; its onlisten runs at every subscription.
       let subscriptions = 0;
+      // Every failed reconnect while the database is down queues another LISTEN in postgres.js, and when it is back
+      // they all succeed at once (some thirty in 20 ms, seen in reliability/database-outage): one call per burst.
+      // Each call drops caches, and dropping the API-key cache aborts look-ups in flight, so a burst failed requests.
+      let settling: NodeJS.Timeout | undefined;
       const { unlisten } = await sql.listen(channel, onPayload, () => {
         subscriptions += 1;
-        if (subscriptions > 1) onResubscribed?.();
+        if (subscriptions === 1 || settling) return;
+        settling = setTimeout(() => {
+          settling = undefined;
+          onResubscribed?.();
+        }, RESUBSCRIBE_SETTLE_MS);
+        settling.unref();
       });
-      return unlisten;
+      return async () => {
+        clearTimeout(settling);
+        await unlisten();
+      };
     },
     close: () => sql.end({ timeout: 5 }),
   };

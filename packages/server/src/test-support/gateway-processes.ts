@@ -1,9 +1,10 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { once } from 'node:events';
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import assert from 'node:assert/strict';
 import { signRequest } from '@tijori/signing';
 import postgres from 'postgres';
 import { TEST_DATABASE_URL } from './backends.js';
@@ -76,9 +77,12 @@ export function gatewayFleet(options: FleetOptions): GatewayFleet {
   const adminToken = `tja_${randomBytes(24).toString('hex')}`;
   const masterKey = randomBytes(32).toString('base64');
   const processes: GatewayProcess[] = [];
+  const dataDirs: string[] = [];
 
   async function start(extraEnv: Record<string, string> = {}, command = 'serve'): Promise<GatewayProcess> {
     const port = await freePort();
+    const dataDir = mkdtempSync(join(tmpdir(), 'tijori-fleet-'));
+    dataDirs.push(dataDir);
     const child = spawn(process.execPath, [CLI, command], {
       env: {
         PATH: process.env.PATH ?? '',
@@ -86,7 +90,7 @@ export function gatewayFleet(options: FleetOptions): GatewayFleet {
         DATABASE_URL: options.databaseUrl,
         TIJORI_MASTER_KEY: masterKey,
         TIJORI_ADMIN_TOKEN: adminToken,
-        TIJORI_DATA_DIR: mkdtempSync(join(tmpdir(), 'tijori-fleet-')),
+        TIJORI_DATA_DIR: dataDir,
         TIJORI_LOG_LEVEL: 'warn',
         ...(options.redisUrl ? { REDIS_URL: options.redisUrl } : {}),
         ...options.env,
@@ -129,7 +133,20 @@ export function gatewayFleet(options: FleetOptions): GatewayFleet {
     start,
     async stopAll() {
       await Promise.all(processes.map((p) => p.kill('SIGTERM')));
+      for (const dir of dataDirs.splice(0)) rmSync(dir, { recursive: true, force: true });
     },
+  };
+}
+
+/** The headers of a request signed now (v1: body + timestamp), as a merchant's integration sends them. */
+export function signedHeaders(key: { api_key: string; secret_key: string }, payload: string): Record<string, string> {
+  const timestamp = String(Math.floor(Date.now() / 1000));
+  return {
+    'content-type': 'application/json',
+    accept: 'application/json',
+    'x-api-key': key.api_key,
+    'x-timestamp': timestamp,
+    'x-signature': signRequest({ secret: key.secret_key, timestamp, body: payload }),
   };
 }
 
@@ -138,15 +155,18 @@ export interface JsonReply {
   body: Record<string, any>;
 }
 
-/** POSTs JSON to a gateway as the admin (`bearer`) or as a merchant (`key`: signed now, v1 scheme). */
-export async function postJson(base: string, path: string, body: unknown, auth: { bearer?: string; key?: { api_key: string; secret_key: string } }): Promise<JsonReply> {
+/** POSTs JSON to a gateway as the admin (`bearer`) or as a merchant (`key`: signed now, v1 scheme); with `timeoutMs`, a later reply rejects. */
+export async function postJson(base: string, path: string, body: unknown, auth: { bearer?: string; key?: { api_key: string; secret_key: string } }, timeoutMs?: number): Promise<JsonReply> {
   const payload = JSON.stringify(body);
-  const headers: Record<string, string> = { 'content-type': 'application/json' };
+  const headers: Record<string, string> = auth.key ? signedHeaders(auth.key, payload) : { 'content-type': 'application/json' };
   if (auth.bearer) headers.authorization = `Bearer ${auth.bearer}`;
-  if (auth.key) {
-    const timestamp = String(Math.floor(Date.now() / 1000));
-    Object.assign(headers, { 'x-api-key': auth.key.api_key, 'x-timestamp': timestamp, 'x-signature': signRequest({ secret: auth.key.secret_key, timestamp, body: payload }) });
-  }
-  const res = await fetch(base + path, { method: 'POST', headers, body: payload });
+  const res = await fetch(base + path, { method: 'POST', headers, body: payload, ...(timeoutMs === undefined ? {} : { signal: AbortSignal.timeout(timeoutMs) }) });
   return { status: res.status, body: (await res.json()) as Record<string, any> };
+}
+
+/** Asserts the process is still running and logged no unhandled error, rejection or exception. */
+export function assertAlive(gp: GatewayProcess): void {
+  assert.equal(gp.child.exitCode, null, `the gateway exited:\n${gp.output().slice(-4000)}`);
+  assert.equal(gp.child.signalCode, null, `the gateway was killed:\n${gp.output().slice(-4000)}`);
+  assert.doesNotMatch(gp.output(), /unhandled|uncaught/i, `no unhandled rejection, uncaught exception or unhandled (500) error was logged:\n${gp.output().slice(-4000)}`);
 }

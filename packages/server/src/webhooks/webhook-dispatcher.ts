@@ -21,6 +21,8 @@ export interface DispatcherOptions {
   scheduleSeconds: readonly number[];
   /** Attempts in flight at once in this process; a hanging receiver holds only its own slot. */
   concurrency: number;
+  /** Attempts in flight at once for any one endpoint in this process, so that one endpoint that hangs can never take every slot; default 5. */
+  concurrencyPerEndpoint?: number;
   /** How often to look for due deliveries when nothing woke the dispatcher. */
   pollIntervalMs: number;
   policy: EndpointPolicy;
@@ -36,6 +38,8 @@ export interface DispatcherOptions {
 // A claimed attempt that is not recorded within its timeout plus this margin
 // is presumed lost with its process, and becomes due again for anyone.
 const LEASE_MARGIN_MS = 60_000;
+// A receiver that hangs holds a slot for the whole timeout: this many at most per endpoint, the rest serve the others.
+const DEFAULT_CONCURRENCY_PER_ENDPOINT = 5;
 
 /**
  * Delivers webhooks from the durable queue (webhook_deliveries): claims due
@@ -51,6 +55,8 @@ export class WebhookDispatcher {
   readonly #log: Logger;
   readonly #o: Required<DispatcherOptions>;
   #inFlight = new Set<Promise<void>>();
+  /** Attempts in flight per endpoint id, for the per-endpoint cap (entries leave at zero). */
+  #inFlightByEndpoint = new Map<string, number>();
   #stopped = true;
   #wake: (() => void) | undefined;
   #loop: Promise<void> | undefined;
@@ -60,7 +66,7 @@ export class WebhookDispatcher {
     this.#keyring = keyring;
     this.#clock = clock;
     this.#log = logger;
-    this.#o = { random: Math.random, post: postWebhook, onAttempt: () => {}, ...options };
+    this.#o = { random: Math.random, post: postWebhook, onAttempt: () => {}, concurrencyPerEndpoint: DEFAULT_CONCURRENCY_PER_ENDPOINT, ...options };
   }
 
   /** Claims what is due (up to the free slots) and delivers it; resolves when those attempts are recorded. Returns how many. */
@@ -129,7 +135,8 @@ export class WebhookDispatcher {
   /** Claims a batch and reads, in one more statement, the secrets in force for its endpoints. */
   async #claim(limit: number): Promise<Array<ClaimedDelivery & { secrets: string[] }>> {
     const now = this.#clock.nowMs();
-    const claimed = await claimDueDeliveries(this.#db, new Date(now), new Date(now + this.#o.timeoutMs + LEASE_MARGIN_MS), limit);
+    const busy = [...this.#inFlightByEndpoint].map(([endpointId, inFlight]) => ({ endpointId, inFlight }));
+    const claimed = await claimDueDeliveries(this.#db, new Date(now), new Date(now + this.#o.timeoutMs + LEASE_MARGIN_MS), limit, this.#o.concurrencyPerEndpoint, busy);
     if (claimed.length === 0) return [];
     const secrets = new Map<string, string[]>();
     for (const s of await activeSecrets(this.#db, [...new Set(claimed.map((d) => d.endpointId))], new Date(now))) {
@@ -141,9 +148,13 @@ export class WebhookDispatcher {
   }
 
   #track(d: ClaimedDelivery & { secrets: string[] }): Promise<void> {
+    this.#inFlightByEndpoint.set(d.endpointId, (this.#inFlightByEndpoint.get(d.endpointId) ?? 0) + 1);
     const p = this.#attempt(d)
       .catch((err) => this.#log.error({ err, delivery: d.id }, 'webhook attempt failed to run; its lease will expire and it will be retried'))
       .finally(() => {
+        const left = (this.#inFlightByEndpoint.get(d.endpointId) ?? 1) - 1;
+        if (left > 0) this.#inFlightByEndpoint.set(d.endpointId, left);
+        else this.#inFlightByEndpoint.delete(d.endpointId);
         this.#inFlight.delete(p);
         this.#wake?.();
       });

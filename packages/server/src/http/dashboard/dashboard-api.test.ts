@@ -92,6 +92,13 @@ for (const backend of BACKENDS) {
       assert.equal((common.json() as { details: { reason: string } }).details.reason, 'common');
     });
 
+    it('refuses a body holding U+0000 (PostgreSQL cannot store it) with 400, not a 500', async () => {
+      const b = new Browser(gw);
+      const res = await b.call('POST', '/sign-up', { merchant_name: 'Nul\u0000Shop', email: newEmail(), password: PASSWORD });
+      assert.equal(res.statusCode, 400, res.body);
+      assert.equal(errorCode(res), 'validation_failed');
+    });
+
     it('locks an account after five failures with a wait that doubles, caps at 15 minutes, and opens to the right password after it', async () => {
       const email = await new Browser(gw).signUp();
       const attacker = new Browser(gw);

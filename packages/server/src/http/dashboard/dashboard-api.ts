@@ -58,7 +58,7 @@ function caller(request: FastifyRequest) {
  */
 export async function dashboardApi(app: FastifyInstance, deps: DashboardApiDeps): Promise<void> {
   const { accounts, mode } = deps;
-  registerJsonBody(app, deps.bodyLimitBytes);
+  registerJsonBody(app, deps.bodyLimitBytes, { refuseNul: true });
   app.decorateRequest('clientIp', '');
   registerDashboardAccess(app, { accounts, origins: deps.origins, mode, clientAddress: deps.clientAddress });
 

@@ -97,27 +97,54 @@ export interface ClaimedDelivery {
   failingSince: Date | null;
 }
 
+/** Attempts this dispatcher has in flight for one endpoint. */
+export interface EndpointInFlight {
+  endpointId: string;
+  inFlight: number;
+}
+
 /**
  * Claims up to `limit` due deliveries of enabled endpoints for one attempt
  * each: pushes their due time to `leaseUntil` and counts the attempt, in
  * one statement. SKIP LOCKED lets several dispatchers claim at once without
  * taking the same row; the lease means a dispatcher that dies mid-attempt
  * only delays that delivery (another claims it when the lease ends).
+ *
+ * At most `perEndpoint` attempts per endpoint, counting those the caller has
+ * in flight (`busy`): an endpoint that hangs (or has a long backlog) holds
+ * only that many of the dispatcher's slots, and the others go to the rest.
+ * Endpoints already at the cap are skipped by the scan itself, so their
+ * backlog does not fill the batch in place of others' deliveries.
  */
-export async function claimDueDeliveries(db: Queryable, now: Date, leaseUntil: Date, limit: number): Promise<ClaimedDelivery[]> {
+export async function claimDueDeliveries(
+  db: Queryable,
+  now: Date,
+  leaseUntil: Date,
+  limit: number,
+  perEndpoint: number = Number.MAX_SAFE_INTEGER,
+  busy: readonly EndpointInFlight[] = [],
+): Promise<ClaimedDelivery[]> {
   const rows = await db.query<Record<string, unknown>>(
-    `WITH due AS (
-       SELECT d.id FROM webhook_deliveries d JOIN webhook_endpoints ep ON ep.id = d.endpoint_id
+    `WITH busy AS (
+       SELECT * FROM unnest($4::text[], $5::int[]) AS b(endpoint_id, in_flight)),
+     candidates AS (
+       SELECT d.id, d.endpoint_id, d.next_attempt_at FROM webhook_deliveries d JOIN webhook_endpoints ep ON ep.id = d.endpoint_id
         WHERE d.status = 'pending' AND d.next_attempt_at <= $1 AND ep.enabled
+          AND NOT EXISTS (SELECT 1 FROM busy WHERE busy.endpoint_id = d.endpoint_id AND busy.in_flight >= $6)
         ORDER BY d.next_attempt_at LIMIT $3
         FOR UPDATE OF d SKIP LOCKED),
+     due AS (
+       SELECT r.id FROM (
+         SELECT c.id, row_number() OVER (PARTITION BY c.endpoint_id ORDER BY c.next_attempt_at, c.id) + coalesce(b.in_flight, 0) AS nth
+           FROM candidates c LEFT JOIN busy b ON b.endpoint_id = c.endpoint_id) r
+        WHERE r.nth <= $6),
      claimed AS (
        UPDATE webhook_deliveries d SET attempt_count = d.attempt_count + 1, next_attempt_at = $2, updated_at = $1
          FROM due WHERE d.id = due.id
        RETURNING d.id, d.event_id, d.endpoint_id, d.attempt_count)
      SELECT c.id, c.event_id, c.endpoint_id, c.attempt_count, e.type, e.payload, e.mode, ep.url, ep.failing_since
        FROM claimed c JOIN webhook_events e ON e.id = c.event_id JOIN webhook_endpoints ep ON ep.id = c.endpoint_id`,
-    [now, leaseUntil, limit],
+    [now, leaseUntil, limit, busy.map((b) => b.endpointId), busy.map((b) => b.inFlight), Math.min(perEndpoint, 2_147_483_647)],
   );
   return rows.map((r) => ({
     id: r.id as string,
