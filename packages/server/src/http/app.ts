@@ -193,7 +193,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     return app.swagger();
   });
 
-  healthRoutes(app, deps.db);
+  healthRoutes(app, deps.db, deps.replay);
   if (deps.metrics.token) metricsRoute(app, { metrics: deps.metrics.collector, token: deps.metrics.token });
   jwksRoute(app, deps.signingKeys);
   // The customer-facing checkout page: HTML, its own scope, no request signing (the link's token is the credential).

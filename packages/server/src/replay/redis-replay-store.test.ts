@@ -73,6 +73,9 @@ for (const backend of BACKENDS) {
         assert.equal(res.statusCode, 503, res.body);
         assert.equal(res.json().error_code, 'service_unavailable');
         assert.equal(await gw.orderCount(), before);
+        const ready = await gw.gateway.app.inject({ method: 'GET', url: '/readyz' });
+        assert.equal(ready.statusCode, 503, 'not ready: a balancer should send its traffic elsewhere');
+        assert.match(ready.json().message, /Redis is not reachable/);
       } finally {
         await gw.close();
       }
@@ -91,6 +94,7 @@ for (const backend of BACKENDS) {
         assert.equal(replayed.statusCode, 401, replayed.body);
         assert.equal(replayed.json().error_code, 'replayed_request');
         assert.equal(await gw.orderCount(), before + 1);
+        assert.equal((await gw.gateway.app.inject({ method: 'GET', url: '/readyz' })).statusCode, 200, 'ready: the fallback takes the claims');
       } finally {
         await gw.close();
       }

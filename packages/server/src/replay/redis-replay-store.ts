@@ -69,6 +69,10 @@ export class RedisReplayStore implements ReplayStore {
     return this.#redis.status === 'ready';
   }
 
+  isAvailable(): boolean {
+    return this.connected;
+  }
+
   close(): Promise<void> {
     return closeRedis(this.#redis);
   }

@@ -12,6 +12,8 @@ import { createHash } from 'node:crypto';
  */
 export interface ReplayStore {
   claim(key: string, expiresAtSeconds: number, nowSeconds: number): boolean | Promise<boolean>;
+  /** False while claims would fail (a shared store that is unreachable), so /readyz can say so; absent: always available. */
+  isAvailable?(): boolean;
 }
 
 /** Thrown when the store cannot vouch for a request (full, unreachable): the caller refuses with 503, never accepts. */
