@@ -3,10 +3,10 @@ import type { Config } from './config/schema.js';
 import type { Keyring } from './core/keyring.js';
 import { ExpirySweeper } from './core/order-expiry.js';
 import type { Clock } from './lib/clock.js';
-import type { GatewayMetrics } from './lib/metrics.js';
+import { GatewayMetrics } from './lib/metrics.js';
 import { WakeSignal } from './lib/wake-signal.js';
 import type { Db } from './store/db.js';
-import { WEBHOOK_WAKE_CHANNEL } from './store/queries/webhook-deliveries.js';
+import { WEBHOOK_WAKE_CHANNEL, webhookQueueDepth } from './store/queries/webhook-deliveries.js';
 import { deleteStaleListeners } from './store/queries/webhook-listeners.js';
 import { parseRetrySchedule } from './webhooks/retry-schedule.js';
 import { WebhookDispatcher } from './webhooks/webhook-dispatcher.js';
@@ -16,6 +16,14 @@ const EXPIRY_SWEEP_MS = 30_000;
 // tijori listen: listeners neither polled nor closed for a day are deleted (with what was queued for them), checked hourly.
 const STALE_LISTENER_MS = 86_400_000;
 const LISTENER_CLEANUP_MS = 3_600_000;
+
+/** What /metrics exports, `serve` and `worker` alike; the queue gauges read the queue at each scrape. */
+export function gatewayMetrics(db: Db, clock: Clock, logger: Logger): GatewayMetrics {
+  return new GatewayMetrics({
+    webhookQueueDepth: () => webhookQueueDepth(db, new Date(clock.nowMs())),
+    onCollectError: (err) => logger.warn({ err }, 'could not read the webhook queue depth for /metrics'),
+  });
+}
 
 export interface BackgroundJobs {
   webhooks: WebhookDispatcher;

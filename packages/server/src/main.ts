@@ -5,10 +5,9 @@ import type { Logger } from 'pino';
 import type { Config } from './config/schema.js';
 import { ApiKeyResolver } from './core/api-key-resolver.js';
 import type { Keyring } from './core/keyring.js';
-import { webhookQueueDepth } from './store/queries/webhook-deliveries.js';
 import type { WebhookDispatcher } from './webhooks/webhook-dispatcher.js';
 import { openStorage } from './open-storage.js';
-import { startBackgroundJobs } from './background-jobs.js';
+import { gatewayMetrics, startBackgroundJobs } from './background-jobs.js';
 import { ensureSandboxMerchant, type IssuedCredentials } from './core/merchants.js';
 import { AdminToken, loadAdminToken } from './core/admin-token.js';
 import { AuthFailureGuard } from './core/auth-failure-guard.js';
@@ -36,7 +35,7 @@ import { RedisRateLimiter } from './rate-limit/redis-rate-limiter.js';
 import { KEY_CHANGES_CHANNEL } from './store/queries/api-keys.js';
 import { type Clock, systemClock } from './lib/clock.js';
 import { createLogger } from './lib/logger.js';
-import { GatewayMetrics } from './lib/metrics.js';
+import type { GatewayMetrics } from './lib/metrics.js';
 import { MemoryReplayStore } from './replay/memory-replay-store.js';
 import { RedisReplayStore } from './replay/redis-replay-store.js';
 import { FallbackReplayStore } from './replay/fallback-replay-store.js';
@@ -145,10 +144,7 @@ export async function startGateway(config: Config, options: StartOptions = {}): 
         })
       : undefined;
     audit?.start(config.auditFlushMs);
-    const metrics = new GatewayMetrics({
-      webhookQueueDepth: () => webhookQueueDepth(db, new Date(clock.nowMs())),
-      onCollectError: (err) => logger.warn({ err }, 'could not read the webhook queue depth for /metrics'),
-    });
+    const metrics = gatewayMetrics(db, clock, logger);
     const jobs = await startBackgroundJobs(config, { db, keyring, clock, logger, metrics, dispatch: config.webhookDispatcherEnabled });
     const { webhooks, webhookWake } = jobs;
     // Created on first start and held ready in memory (never decrypted per reply); a rotation by any process reaches this one when it commits.

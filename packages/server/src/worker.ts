@@ -1,14 +1,12 @@
 import type { FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
-import { startBackgroundJobs } from './background-jobs.js';
+import { gatewayMetrics, startBackgroundJobs } from './background-jobs.js';
 import type { Config } from './config/schema.js';
 import { AdminToken, loadAdminToken } from './core/admin-token.js';
 import { buildMetricsListener } from './http/metrics-listener.js';
 import { type Clock, systemClock } from './lib/clock.js';
 import { createLogger } from './lib/logger.js';
-import { GatewayMetrics } from './lib/metrics.js';
 import { openStorage } from './open-storage.js';
-import { webhookQueueDepth } from './store/queries/webhook-deliveries.js';
 import type { WebhookDispatcher } from './webhooks/webhook-dispatcher.js';
 
 export interface Worker {
@@ -33,10 +31,7 @@ export async function startWorker(config: Config, options: { clock?: Clock; logg
   const storage = await openStorage(config, { logger, clock });
   try {
     const { db, keyring } = storage;
-    const metrics = new GatewayMetrics({
-      webhookQueueDepth: () => webhookQueueDepth(db, new Date(clock.nowMs())),
-      onCollectError: (err) => logger.warn({ err }, 'could not read the webhook queue depth for /metrics'),
-    });
+    const metrics = gatewayMetrics(db, clock, logger);
     const jobs = await startBackgroundJobs(config, { db, keyring, clock, logger, metrics, dispatch: true });
     const adminToken = await loadAdminToken(config.adminToken, storage.embedded ? storage.dataDir : undefined);
     const app = buildMetricsListener(metrics, logger, { health: db, ...(adminToken ? { token: new AdminToken(adminToken.token) } : {}) });
